@@ -1,0 +1,1 @@
+"""Ingesters: AWS inventory (live or snapshot) and logs, turned into graph nodes and edges."""

@@ -1,0 +1,1 @@
+"""Queries over a GraphStore: potential reach, observed activity, coverage, scoping."""
