@@ -63,37 +63,87 @@ NODE_KINDS: dict[str, NodeKind] = {
         NodeKind("scp", _O, "ServiceControlPolicy", "an Organizations service control policy"),
         NodeKind("rcp", _O, "ResourceControlPolicy", "an Organizations resource control policy"),
         NodeKind("trail", _O, "Trail", "a CloudTrail trail and its event selectors"),
-        NodeKind("invocation_logging", _O, "InvocationLogging", "Bedrock model-invocation logging configuration of one account and region"),
+        NodeKind(
+            "invocation_logging",
+            _O,
+            "InvocationLogging",
+            "Bedrock model-invocation logging configuration of one account and region",
+        ),
         NodeKind("log_group", _O, "LogGroup", "a CloudWatch Logs log group"),
         # Users
         NodeKind("user", _U, "User", "an IAM user"),
         NodeKind("group", _U, "Group", "an IAM group"),
         NodeKind("role", _U, "Role", "an IAM role"),
         NodeKind("root_user", _U, "RootUser", "an account's root user"),
-        NodeKind("access_key", _U, "AccessKey", "a long-term (AKIA) or temporary (ASIA) access key id"),
-        NodeKind("service_credential", _U, "ServiceCredential", "a service-specific credential, e.g. a Bedrock API key"),
+        NodeKind(
+            "access_key", _U, "AccessKey", "a long-term (AKIA) or temporary (ASIA) access key id"
+        ),
+        NodeKind(
+            "service_credential",
+            _U,
+            "ServiceCredential",
+            "a service-specific credential, e.g. a Bedrock API key",
+        ),
         NodeKind("role_session", _U, "RoleSession", "an assumed-role or federated session"),
-        NodeKind("service_principal", _U, "ServicePrincipal", "an AWS service principal such as bedrock.amazonaws.com"),
-        NodeKind("federated_principal", _U, "FederatedPrincipal", "a SAML or OIDC identity provider"),
+        NodeKind(
+            "service_principal",
+            _U,
+            "ServicePrincipal",
+            "an AWS service principal such as bedrock.amazonaws.com",
+        ),
+        NodeKind(
+            "federated_principal", _U, "FederatedPrincipal", "a SAML or OIDC identity provider"
+        ),
         NodeKind("managed_policy", _U, "ManagedPolicy", "an AWS- or customer-managed IAM policy"),
-        NodeKind("inline_policy", _U, "InlinePolicy", "an inline policy embedded in a user, group or role"),
-        NodeKind("instance_profile", _U, "InstanceProfile", "an EC2 instance profile wrapping a role"),
-        NodeKind("external_principal", _U, "ExternalPrincipal", "a principal outside the inventory, known only by its ARN"),
+        NodeKind(
+            "inline_policy",
+            _U,
+            "InlinePolicy",
+            "an inline policy embedded in a user, group or role",
+        ),
+        NodeKind(
+            "instance_profile", _U, "InstanceProfile", "an EC2 instance profile wrapping a role"
+        ),
+        NodeKind(
+            "external_principal",
+            _U,
+            "ExternalPrincipal",
+            "a principal outside the inventory, known only by its ARN",
+        ),
         # Computing infrastructure
         NodeKind("ec2_instance", _C, "Ec2Instance", "an EC2 instance"),
         NodeKind("lambda_function", _C, "LambdaFunction", "a Lambda function"),
         NodeKind("sagemaker_notebook", _C, "SageMakerNotebook", "a SageMaker notebook instance"),
-        NodeKind("notebook_lifecycle_config", _C, "NotebookLifecycleConfig", "a SageMaker notebook lifecycle configuration"),
+        NodeKind(
+            "notebook_lifecycle_config",
+            _C,
+            "NotebookLifecycleConfig",
+            "a SageMaker notebook lifecycle configuration",
+        ),
         NodeKind("sagemaker_training_job", _C, "SageMakerTrainingJob", "a SageMaker training job"),
-        NodeKind("sagemaker_processing_job", _C, "SageMakerProcessingJob", "a SageMaker processing job"),
+        NodeKind(
+            "sagemaker_processing_job", _C, "SageMakerProcessingJob", "a SageMaker processing job"
+        ),
         NodeKind("sagemaker_domain", _C, "SageMakerDomain", "a SageMaker Studio domain"),
-        NodeKind("sagemaker_user_profile", _C, "SageMakerUserProfile", "a SageMaker Studio user profile"),
+        NodeKind(
+            "sagemaker_user_profile", _C, "SageMakerUserProfile", "a SageMaker Studio user profile"
+        ),
         # AI/ML application
         NodeKind("foundation_model", _A, "FoundationModel", "a Bedrock foundation model"),
         NodeKind("custom_model", _A, "CustomModel", "a Bedrock custom (fine-tuned) model"),
         NodeKind("imported_model", _A, "ImportedModel", "a Bedrock imported model"),
-        NodeKind("model_customization_job", _A, "ModelCustomizationJob", "a Bedrock model customization job"),
-        NodeKind("provisioned_throughput", _A, "ProvisionedThroughput", "Bedrock provisioned model throughput"),
+        NodeKind(
+            "model_customization_job",
+            _A,
+            "ModelCustomizationJob",
+            "a Bedrock model customization job",
+        ),
+        NodeKind(
+            "provisioned_throughput",
+            _A,
+            "ProvisionedThroughput",
+            "Bedrock provisioned model throughput",
+        ),
         NodeKind("inference_profile", _A, "InferenceProfile", "a Bedrock inference profile"),
         NodeKind("agent", _A, "Agent", "a Bedrock agent"),
         NodeKind("agent_alias", _A, "AgentAlias", "a Bedrock agent alias"),
@@ -103,16 +153,31 @@ NODE_KINDS: dict[str, NodeKind] = {
         NodeKind("guardrail", _A, "Guardrail", "a Bedrock guardrail"),
         NodeKind("sagemaker_model", _A, "SageMakerModel", "a SageMaker model"),
         NodeKind("sagemaker_endpoint", _A, "SageMakerEndpoint", "a SageMaker endpoint"),
-        NodeKind("sagemaker_endpoint_config", _A, "SageMakerEndpointConfig", "a SageMaker endpoint configuration"),
+        NodeKind(
+            "sagemaker_endpoint_config",
+            _A,
+            "SageMakerEndpointConfig",
+            "a SageMaker endpoint configuration",
+        ),
         # Private data
         NodeKind("s3_bucket", _P, "S3Bucket", "an S3 bucket"),
         NodeKind("s3_object", _P, "S3Object", "an S3 object or key prefix"),
-        NodeKind("aoss_collection", _P, "OpenSearchCollection", "an OpenSearch Serverless collection (vector store)"),
+        NodeKind(
+            "aoss_collection",
+            _P,
+            "OpenSearchCollection",
+            "an OpenSearch Serverless collection (vector store)",
+        ),
         NodeKind("vector_store", _P, "VectorStore", "another vector store behind a knowledge base"),
         NodeKind("kms_key", _P, "KmsKey", "a KMS key"),
         NodeKind("secret", _P, "Secret", "a Secrets Manager secret"),
         NodeKind("ssm_parameter", _P, "SsmParameter", "an SSM parameter"),
-        NodeKind("data_store", _P, "DataStore", "another data store (DynamoDB table, RDS database, snapshot ...)"),
+        NodeKind(
+            "data_store",
+            _P,
+            "DataStore",
+            "another data store (DynamoDB table, RDS database, snapshot ...)",
+        ),
         # Anything the logs or policies name that the inventory does not describe.
         NodeKind("resource", _P, "Resource", "a resource of a kind graphscope does not model yet"),
     ]
@@ -122,37 +187,174 @@ EDGE_KINDS: dict[str, EdgeKind] = {
     k.name: k
     for k in [
         # structural
-        EdgeKind("member_of", EdgeFamily.STRUCTURAL, "MEMBER_OF", "user in group, account in OU, OU in root"),
-        EdgeKind("in_account", EdgeFamily.STRUCTURAL, "IN_ACCOUNT", "a resource or principal belongs to an account"),
-        EdgeKind("attached_policy", EdgeFamily.STRUCTURAL, "ATTACHED_POLICY", "a principal has a managed or inline policy"),
-        EdgeKind("permissions_boundary", EdgeFamily.STRUCTURAL, "PERMISSIONS_BOUNDARY", "a principal is bounded by a managed policy"),
-        EdgeKind("policy_applies_to", EdgeFamily.STRUCTURAL, "POLICY_APPLIES_TO", "an SCP or RCP is attached to a root, OU or account"),
-        EdgeKind("has_access_key", EdgeFamily.STRUCTURAL, "HAS_ACCESS_KEY", "a user owns an access key or service credential"),
-        EdgeKind("trusts", EdgeFamily.STRUCTURAL, "TRUSTS", "a role's trust policy names a principal"),
-        EdgeKind("has_instance_profile", EdgeFamily.STRUCTURAL, "HAS_INSTANCE_PROFILE", "an EC2 instance carries an instance profile"),
-        EdgeKind("profile_role", EdgeFamily.STRUCTURAL, "PROFILE_ROLE", "an instance profile wraps a role"),
-        EdgeKind("runs_as", EdgeFamily.STRUCTURAL, "RUNS_AS", "compute or an AI application acts with a role's credentials"),
-        EdgeKind("uses_model", EdgeFamily.STRUCTURAL, "USES_MODEL", "an agent, alias or endpoint calls a model"),
-        EdgeKind("uses_guardrail", EdgeFamily.STRUCTURAL, "USES_GUARDRAIL", "an agent applies a guardrail"),
+        EdgeKind(
+            "member_of",
+            EdgeFamily.STRUCTURAL,
+            "MEMBER_OF",
+            "user in group, account in OU, OU in root",
+        ),
+        EdgeKind(
+            "in_account",
+            EdgeFamily.STRUCTURAL,
+            "IN_ACCOUNT",
+            "a resource or principal belongs to an account",
+        ),
+        EdgeKind(
+            "attached_policy",
+            EdgeFamily.STRUCTURAL,
+            "ATTACHED_POLICY",
+            "a principal has a managed or inline policy",
+        ),
+        EdgeKind(
+            "permissions_boundary",
+            EdgeFamily.STRUCTURAL,
+            "PERMISSIONS_BOUNDARY",
+            "a principal is bounded by a managed policy",
+        ),
+        EdgeKind(
+            "policy_applies_to",
+            EdgeFamily.STRUCTURAL,
+            "POLICY_APPLIES_TO",
+            "an SCP or RCP is attached to a root, OU or account",
+        ),
+        EdgeKind(
+            "has_access_key",
+            EdgeFamily.STRUCTURAL,
+            "HAS_ACCESS_KEY",
+            "a user owns an access key or service credential",
+        ),
+        EdgeKind(
+            "trusts", EdgeFamily.STRUCTURAL, "TRUSTS", "a role's trust policy names a principal"
+        ),
+        EdgeKind(
+            "has_instance_profile",
+            EdgeFamily.STRUCTURAL,
+            "HAS_INSTANCE_PROFILE",
+            "an EC2 instance carries an instance profile",
+        ),
+        EdgeKind(
+            "profile_role",
+            EdgeFamily.STRUCTURAL,
+            "PROFILE_ROLE",
+            "an instance profile wraps a role",
+        ),
+        EdgeKind(
+            "runs_as",
+            EdgeFamily.STRUCTURAL,
+            "RUNS_AS",
+            "compute or an AI application acts with a role's credentials",
+        ),
+        EdgeKind(
+            "uses_model",
+            EdgeFamily.STRUCTURAL,
+            "USES_MODEL",
+            "an agent, alias or endpoint calls a model",
+        ),
+        EdgeKind(
+            "uses_guardrail",
+            EdgeFamily.STRUCTURAL,
+            "USES_GUARDRAIL",
+            "an agent applies a guardrail",
+        ),
         EdgeKind("has_alias", EdgeFamily.STRUCTURAL, "HAS_ALIAS", "an agent has an alias"),
-        EdgeKind("has_action_group", EdgeFamily.STRUCTURAL, "HAS_ACTION_GROUP", "an agent has an action group"),
-        EdgeKind("invokes_function", EdgeFamily.STRUCTURAL, "INVOKES_FUNCTION", "an action group calls a Lambda function"),
-        EdgeKind("uses_knowledge_base", EdgeFamily.STRUCTURAL, "USES_KNOWLEDGE_BASE", "an agent consults a knowledge base"),
-        EdgeKind("reads_data_source", EdgeFamily.STRUCTURAL, "READS_DATA_SOURCE", "a knowledge base ingests a data source"),
-        EdgeKind("stored_in", EdgeFamily.STRUCTURAL, "STORED_IN", "a data source or vector index lives in a data store"),
-        EdgeKind("trained_on", EdgeFamily.STRUCTURAL, "TRAINED_ON", "a custom model or job was trained on data"),
-        EdgeKind("stores_artifacts", EdgeFamily.STRUCTURAL, "STORES_ARTIFACTS", "a model's artifacts live in a data store"),
-        EdgeKind("encrypted_by", EdgeFamily.STRUCTURAL, "ENCRYPTED_BY", "a resource is encrypted with a KMS key"),
-        EdgeKind("has_lifecycle_config", EdgeFamily.STRUCTURAL, "HAS_LIFECYCLE_CONFIG", "a notebook runs a lifecycle configuration"),
-        EdgeKind("logs_to", EdgeFamily.STRUCTURAL, "LOGS_TO", "a trail or logging configuration delivers to a destination"),
+        EdgeKind(
+            "has_action_group",
+            EdgeFamily.STRUCTURAL,
+            "HAS_ACTION_GROUP",
+            "an agent has an action group",
+        ),
+        EdgeKind(
+            "invokes_function",
+            EdgeFamily.STRUCTURAL,
+            "INVOKES_FUNCTION",
+            "an action group calls a Lambda function",
+        ),
+        EdgeKind(
+            "uses_knowledge_base",
+            EdgeFamily.STRUCTURAL,
+            "USES_KNOWLEDGE_BASE",
+            "an agent consults a knowledge base",
+        ),
+        EdgeKind(
+            "reads_data_source",
+            EdgeFamily.STRUCTURAL,
+            "READS_DATA_SOURCE",
+            "a knowledge base ingests a data source",
+        ),
+        EdgeKind(
+            "stored_in",
+            EdgeFamily.STRUCTURAL,
+            "STORED_IN",
+            "a data source or vector index lives in a data store",
+        ),
+        EdgeKind(
+            "trained_on",
+            EdgeFamily.STRUCTURAL,
+            "TRAINED_ON",
+            "a custom model or job was trained on data",
+        ),
+        EdgeKind(
+            "stores_artifacts",
+            EdgeFamily.STRUCTURAL,
+            "STORES_ARTIFACTS",
+            "a model's artifacts live in a data store",
+        ),
+        EdgeKind(
+            "encrypted_by",
+            EdgeFamily.STRUCTURAL,
+            "ENCRYPTED_BY",
+            "a resource is encrypted with a KMS key",
+        ),
+        EdgeKind(
+            "has_lifecycle_config",
+            EdgeFamily.STRUCTURAL,
+            "HAS_LIFECYCLE_CONFIG",
+            "a notebook runs a lifecycle configuration",
+        ),
+        EdgeKind(
+            "logs_to",
+            EdgeFamily.STRUCTURAL,
+            "LOGS_TO",
+            "a trail or logging configuration delivers to a destination",
+        ),
         # potential
-        EdgeKind("can_assume", EdgeFamily.POTENTIAL, "CAN_ASSUME", "identity policy and trust policy let a principal assume a role"),
-        EdgeKind("can_pass_role_to", EdgeFamily.POTENTIAL, "CAN_PASS_ROLE_TO", "iam:PassRole plus a create/update action hands a role to compute or an AI service"),
-        EdgeKind("can_access", EdgeFamily.POTENTIAL, "CAN_ACCESS", "a principal may call concrete actions on a resource"),
+        EdgeKind(
+            "can_assume",
+            EdgeFamily.POTENTIAL,
+            "CAN_ASSUME",
+            "identity policy and trust policy let a principal assume a role",
+        ),
+        EdgeKind(
+            "can_pass_role_to",
+            EdgeFamily.POTENTIAL,
+            "CAN_PASS_ROLE_TO",
+            "iam:PassRole plus a create/update action hands a role to compute or an AI service",
+        ),
+        EdgeKind(
+            "can_access",
+            EdgeFamily.POTENTIAL,
+            "CAN_ACCESS",
+            "a principal may call concrete actions on a resource",
+        ),
         # observed
-        EdgeKind("issued_session", EdgeFamily.OBSERVED, "ISSUED_SESSION", "a key or session obtained new credentials"),
-        EdgeKind("performed", EdgeFamily.OBSERVED, "PERFORMED", "a key or session called an action on a resource (aggregated)"),
-        EdgeKind("invoked", EdgeFamily.OBSERVED, "INVOKED", "a session invoked a model (invocation logs, aggregated)"),
+        EdgeKind(
+            "issued_session",
+            EdgeFamily.OBSERVED,
+            "ISSUED_SESSION",
+            "a key or session obtained new credentials",
+        ),
+        EdgeKind(
+            "performed",
+            EdgeFamily.OBSERVED,
+            "PERFORMED",
+            "a key or session called an action on a resource (aggregated)",
+        ),
+        EdgeKind(
+            "invoked",
+            EdgeFamily.OBSERVED,
+            "INVOKED",
+            "a session invoked a model (invocation logs, aggregated)",
+        ),
     ]
 }
 

@@ -13,7 +13,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(policy.app, name="policy", help="Evaluate IAM policies offline: would this request be allowed?")
+app.add_typer(
+    policy.app, name="policy", help="Evaluate IAM policies offline: would this request be allowed?"
+)
 
 
 def main() -> None:

@@ -89,9 +89,7 @@ def _merge_node(existing: Node, new: Node) -> None:
         if existing.kind in PLACEHOLDER_KINDS:
             existing.kind = new.kind
         elif new.kind not in PLACEHOLDER_KINDS:
-            raise ValueError(
-                f"node {existing.id!r} is already a {existing.kind}, not a {new.kind}"
-            )
+            raise ValueError(f"node {existing.id!r} is already a {existing.kind}, not a {new.kind}")
     if new.name and (not existing.name or existing.name == existing.id):
         existing.name = new.name
     existing.account = existing.account or new.account

@@ -16,7 +16,12 @@ def _action_exists(action: str) -> bool:
 def test_every_path_uses_actions_policy_sentry_knows() -> None:
     paths = escalation_paths()
     assert len(paths) >= 10
-    unknown = [(p.id, a) for p in paths for a in (*p.actions, *(p.yields_actions or ())) if not _action_exists(a)]
+    unknown = [
+        (p.id, a)
+        for p in paths
+        for a in (*p.actions, *(p.yields_actions or ()))
+        if not _action_exists(a)
+    ]
     assert unknown == []
 
 
@@ -40,6 +45,22 @@ def test_the_ai_and_compute_paths_the_issue_asks_for_are_declared() -> None:
 
 def test_a_malformed_entry_is_refused_with_its_id() -> None:
     with pytest.raises(ValueError, match="x-1: a pass-role path needs iam:PassRole"):
-        _parse({"id": "x-1", "name": "n", "mode": "pass_role", "actions": ["lambda:CreateFunction"], "creates": "lambda_function"})
+        _parse(
+            {
+                "id": "x-1",
+                "name": "n",
+                "mode": "pass_role",
+                "actions": ["lambda:CreateFunction"],
+                "creates": "lambda_function",
+            }
+        )
     with pytest.raises(ValueError, match="unknown node kind"):
-        _parse({"id": "x-2", "name": "n", "mode": "existing", "actions": ["a:b"], "target_kinds": ["toaster"]})
+        _parse(
+            {
+                "id": "x-2",
+                "name": "n",
+                "mode": "existing",
+                "actions": ["a:b"],
+                "target_kinds": ["toaster"],
+            }
+        )

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-MAPPED = ("graphscope.ingest", "graphscope.queries", "graphscope.api", "graphscope.iam", "graphscope.store")
+MAPPED = (
+    "graphscope.ingest",
+    "graphscope.queries",
+    "graphscope.api",
+    "graphscope.iam",
+    "graphscope.store",
+)
 
 
 def _venv_python(tmp: Path) -> Path:
@@ -40,7 +46,9 @@ def test_install_maps_top_level_folders_into_graphscope(tmp_path: Path, editable
         if editable:
             assert REPO in where.parents, f"{module} should load from the work tree, got {where}"
         else:
-            assert (tmp_path / "venv") in where.parents, f"{module} should load from the venv, got {where}"
+            assert (tmp_path / "venv") in where.parents, (
+                f"{module} should load from the venv, got {where}"
+            )
     # the short names must not leak into the global namespace
     leak = subprocess.run([str(py), "-c", "import ingest"], capture_output=True, text=True, cwd="/")
     assert leak.returncode != 0

@@ -65,11 +65,18 @@ def test_kind_for_arn(arn: str, kind: str) -> None:
 def test_arn_parts() -> None:
     arn = parse_arn("arn:aws:lambda:eu-west-1:123456789012:function:tool:1")
     assert arn is not None
-    assert (arn.service, arn.region, arn.account, arn.resource_type) == ("lambda", "eu-west-1", "123456789012", "function")
+    assert (arn.service, arn.region, arn.account, arn.resource_type) == (
+        "lambda",
+        "eu-west-1",
+        "123456789012",
+        "function",
+    )
     assert arn.resource_id == "tool:1"
     assert str(arn) == "arn:aws:lambda:eu-west-1:123456789012:function:tool:1"
     assert account_of("arn:aws:s3:::bucket") is None
-    assert account_of("arn:aws:iam::12345678901:user/masked") == "12345678901"  # 11 digits: masked data
+    assert (
+        account_of("arn:aws:iam::12345678901:user/masked") == "12345678901"
+    )  # 11 digits: masked data
     assert session_role_arn("arn:aws:sts::1:assumed-role/r/s") == "arn:aws:iam::1:role/r"
     assert session_role_arn("arn:aws:iam::1:role/r") is None
 
@@ -111,16 +118,33 @@ def test_memory_store_edges_by_kind_and_direction() -> None:
     st = _store()
     st.upsert_edges(
         [
-            Edge("arn:aws:iam::1:user/alice", "arn:aws:iam::1:role/kb", "can_assume", props={"granted_by": "p#0"}),
+            Edge(
+                "arn:aws:iam::1:user/alice",
+                "arn:aws:iam::1:role/kb",
+                "can_assume",
+                props={"granted_by": "p#0"},
+            ),
             Edge("arn:aws:iam::1:role/kb", "arn:aws:s3:::docs", "can_access", key="s3:GetObject"),
             Edge("arn:aws:iam::1:role/kb", "arn:aws:s3:::docs", "can_access", key="s3:ListBucket"),
         ]
     )
     # same identity: props update, no duplicate
-    st.upsert_edges([Edge("arn:aws:iam::1:role/kb", "arn:aws:s3:::docs", "can_access", key="s3:GetObject", props={"x": 1})])
+    st.upsert_edges(
+        [
+            Edge(
+                "arn:aws:iam::1:role/kb",
+                "arn:aws:s3:::docs",
+                "can_access",
+                key="s3:GetObject",
+                props={"x": 1},
+            )
+        ]
+    )
     out = list(st.out_edges("arn:aws:iam::1:role/kb"))
     assert sorted(e.key for e in out) == ["s3:GetObject", "s3:ListBucket"]
-    assert [e.kind for e in st.in_edges("arn:aws:iam::1:role/kb", kinds={"can_assume"})] == ["can_assume"]
+    assert [e.kind for e in st.in_edges("arn:aws:iam::1:role/kb", kinds={"can_assume"})] == [
+        "can_assume"
+    ]
     assert list(st.in_edges("arn:aws:iam::1:role/kb", kinds={"trusts"})) == []
     assert st.counts() == {
         "edge:can_access": 2,
@@ -130,5 +154,7 @@ def test_memory_store_edges_by_kind_and_direction() -> None:
         "node:user": 1,
     }
     with pytest.raises(KeyError, match="unknown node"):
-        st.upsert_edges([Edge("arn:aws:iam::1:user/alice", "arn:aws:iam::1:role/ghost", "can_assume")])
+        st.upsert_edges(
+            [Edge("arn:aws:iam::1:user/alice", "arn:aws:iam::1:role/ghost", "can_assume")]
+        )
     assert list(st.out_edges("nope")) == []
