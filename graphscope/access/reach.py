@@ -33,6 +33,7 @@ from graphscope.model import Node
 REACHABLE = (Decision.ALLOW, Decision.CONDITIONAL)
 MAX_PATHS = 5  # paths kept per reached node: enough to explain, bounded for large orgs
 MAX_DEPTH = 8  # identity hops
+PROXY_KINDS = frozenset({"knowledge_base", "agent", "agent_alias"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +112,16 @@ class ReachEngine:
         self.store = inputs.store
         self._service_trust: dict[tuple[str, str], bool] = {}
         self._targets: list[Node] | None = None
+        self._only: frozenset[str] | None = None
 
     # --- entry point --------------------------------------------------------------------------
-    def reach(self, subject: str) -> dict[str, Reached]:
-        """Every resource and role the subject can reach, keyed by node id (subject excluded)."""
+    def reach(self, subject: str, only: frozenset[str] | None = None) -> dict[str, Reached]:
+        """Every resource and role the subject can reach, keyed by node id (subject excluded).
+
+        `only` limits which resources are evaluated (who-can asks about one); identities and the
+        AI applications that act as proxies are still walked, so no path is missed.
+        """
+        self._only = only
         out: dict[str, Reached] = {}
         queue = deque([_Walker(subject, (), NO_LIMIT)])
         seen: set[tuple[str, Limit]] = {(subject, NO_LIMIT)}
@@ -250,6 +257,12 @@ class ReachEngine:
         self, walker: _Walker, principal: Principal, out: dict[str, Reached], nexts: list[_Walker]
     ) -> None:
         for node in self._resource_nodes():
+            if (
+                self._only is not None
+                and node.id not in self._only
+                and node.kind not in PROXY_KINDS
+            ):
+                continue
             if walker.limit.resources is not None and node.id not in walker.limit.resources:
                 continue
             pset = self.inputs.policy_set(walker.arn, node.id)

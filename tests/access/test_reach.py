@@ -277,3 +277,21 @@ def test_pass_role_into_a_notebook_yields_the_notebook_role(engine: ReachEngine)
     assert "s3:ListBucket" in reach["arn:aws:s3:::models"].grants
     # a role that does not trust the service cannot be passed to it
     assert LAMBDA_ROLE not in reach
+
+
+def test_who_can_and_path_answer_with_the_contract(engine: ReachEngine) -> None:
+    from graphscope.queries.potential import paths_between, who_can
+
+    report = who_can(engine, "arn:aws:s3:::secret-data", access_level="Read")
+    by_arn = {p.arn: p for p in report.principals}
+    # kb-role reads every bucket itself; alice only through the analyst role, not through the KB
+    assert set(by_arn) == {ALICE, ANALYST, KB_ROLE}
+    assert [h.edge for h in by_arn[ALICE].paths[0]] == ["can_assume", "can_access"]
+    assert "s3:GetObject" in by_arn[ALICE].actions
+    dumped = report.model_dump(by_alias=True)
+    hop = dumped["principals"][0]["paths"][0][0]
+    assert set(hop) == {"from", "to", "edge", "granted_by"}
+    paths = paths_between(engine, ALICE, "arn:aws:s3:::kb-source").model_dump(by_alias=True)[
+        "paths"
+    ]
+    assert paths and paths[0][0]["from"] == ALICE and paths[0][-1]["to"] == "arn:aws:s3:::kb-source"

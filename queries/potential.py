@@ -1,0 +1,187 @@
+"""Queries on the potential-access graph: reach (blast radius), who-can, and path.
+
+They read the graph only through the GraphStore boundary and the reach engine, and answer with
+the pydantic models of the JSON contract.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graphscope.access.reach import Grant, Hop, Reached, ReachEngine
+from graphscope.iam import ConditionRequirement, Decision
+from graphscope.schema import NODE_KINDS
+from graphscope.store import GraphStore
+
+ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class HopOut(_Model):
+    from_: str = Field(alias="from")
+    to: str
+    edge: str
+    granted_by: str
+
+
+class ConditionOut(_Model):
+    """An open condition: the access holds only if it does (must hold) or does not (must not hold)."""
+
+    statement: str
+    polarity: str
+    condition: str
+    actions: list[str]
+
+
+class PotentialResource(_Model):
+    arn: str
+    type: str
+    component: str
+    actions: list[str]
+    access_levels: list[str]
+    conditional: bool
+    conditions: list[ConditionOut]
+    paths: list[list[HopOut]]
+    # extensions (the contract grows, never breaks)
+    conditional_actions: list[str] = []
+    assumptions: list[ConditionOut] = []
+
+
+class Potential(_Model):
+    resources: list[PotentialResource]
+
+
+class SubjectOut(_Model):
+    input: str
+    access_key_id: str | None
+    principal_arn: str
+
+
+class ReachReport(_Model):
+    subject: SubjectOut
+    potential: Potential
+
+
+class WhoCanPrincipal(_Model):
+    arn: str
+    actions: list[str]
+    conditional: bool
+    conditions: list[ConditionOut]
+    paths: list[list[HopOut]]
+
+
+class WhoCanReport(_Model):
+    resource: str
+    principals: list[WhoCanPrincipal]
+
+
+class PathReport(_Model):
+    paths: list[list[HopOut]]
+
+
+class SubjectNotFound(LookupError):
+    """The subject is not in the inventory: say so rather than answer with an empty radius."""
+
+
+def resolve_subject(store: GraphStore, principal: str | None, access_key: str | None) -> SubjectOut:
+    """Find the principal behind an access key (through the inventory), or check a principal ARN."""
+    if access_key:
+        for edge in store.in_edges(access_key, {"has_access_key"}):
+            return SubjectOut(input=access_key, access_key_id=access_key, principal_arn=edge.src)
+        raise SubjectNotFound(f"access key {access_key} is not in the inventory")
+    assert principal is not None
+    node = store.node(principal)
+    if node is None or node.kind not in ("user", "role", "root_user"):
+        raise SubjectNotFound(f"principal {principal} is not a user or role in the inventory")
+    return SubjectOut(input=principal, access_key_id=None, principal_arn=principal)
+
+
+def reach_report(engine: ReachEngine, subject: SubjectOut) -> ReachReport:
+    reached = engine.reach(subject.principal_arn)
+    resources = [_resource_out(r) for r in reached.values()]
+    resources.sort(key=lambda r: (r.conditional, NODE_ORDER.get(r.type, 99), r.arn))
+    return ReachReport(subject=subject, potential=Potential(resources=resources))
+
+
+def who_can(
+    engine: ReachEngine,
+    resource: str,
+    action: str | None = None,
+    access_level: str | None = None,
+) -> WhoCanReport:
+    """Every principal that reaches the resource, directly or through others, compute or AI apps."""
+    out = []
+    for principal in sorted(engine.inputs.principals(), key=lambda n: n.id):
+        reached = engine.reach(principal.id, only=frozenset({resource})).get(resource)
+        if reached is None:
+            continue
+        grants = [
+            g
+            for g in reached.grants.values()
+            if (action is None or g.action.lower() == action.lower())
+            and (access_level is None or g.access_level == access_level)
+        ]
+        if not grants:
+            continue
+        conds = _conditions(grants)
+        out.append(
+            WhoCanPrincipal(
+                arn=principal.id,
+                actions=sorted(g.action for g in grants),
+                conditional=all(g.outcome.decision is Decision.CONDITIONAL for g in grants),
+                conditions=conds,
+                paths=[_path_out(p) for p in sorted(reached.paths, key=len)],
+            )
+        )
+    return WhoCanReport(resource=resource, principals=out)
+
+
+def paths_between(engine: ReachEngine, src: str, dst: str) -> PathReport:
+    reached = engine.reach(src, only=frozenset({dst})).get(dst)
+    paths = sorted(reached.paths, key=len) if reached else []
+    return PathReport(paths=[_path_out(p) for p in paths])
+
+
+NODE_ORDER = {"role": 0}
+
+
+def _resource_out(r: Reached) -> PotentialResource:
+    grants = sorted(r.grants.values(), key=lambda g: g.action)
+    levels = sorted(
+        {g.access_level for g in grants}, key=lambda lv: (ACCESS_LEVELS + (lv,)).index(lv)
+    )
+    return PotentialResource(
+        arn=r.node.id,
+        type=r.node.kind,
+        component=NODE_KINDS[r.node.kind].component.value,
+        actions=[g.action for g in grants],
+        access_levels=levels,
+        conditional=r.conditional,
+        conditions=_conditions(grants),
+        paths=[_path_out(p) for p in sorted(r.paths, key=len)],
+        conditional_actions=[
+            g.action for g in grants if g.outcome.decision is Decision.CONDITIONAL
+        ],
+        assumptions=_conditions(grants, assumed=True),
+    )
+
+
+def _conditions(grants: list[Grant], assumed: bool = False) -> list[ConditionOut]:
+    by_text: dict[tuple[str, str, str], list[str]] = {}
+    for g in grants:
+        reqs: tuple[ConditionRequirement, ...] = (
+            g.outcome.assumptions if assumed else g.outcome.conditions
+        )
+        for c in reqs:
+            by_text.setdefault((str(c.statement), c.polarity.value, c.text), []).append(g.action)
+    return [
+        ConditionOut(statement=s, polarity=p, condition=t, actions=sorted(set(a)))
+        for (s, p, t), a in sorted(by_text.items())
+    ]
+
+
+def _path_out(path: tuple[Hop, ...]) -> list[HopOut]:
+    return [HopOut(**{"from": h.src}, to=h.dst, edge=h.edge, granted_by=h.granted_by) for h in path]
