@@ -297,7 +297,7 @@ class ReachEngine:
                 else:
                     ev = self._eval_raw(walker.arn, principal, ka.action, node.id + ka.suffix, pset)
                     decided[sig] = as_caller(ev) if ev.decision in REACHABLE else None
-                    refs_of[sig] = tuple(str(r) for r in ev.allowed_by)
+                    refs_of[sig] = tuple(str(r) for r in ev.granted_by)
             outcome = decided[sig]
             if outcome is not None and outcome.decision in REACHABLE:
                 grants.append(Grant(ka.action, ka.access_level, outcome, refs_of[sig]))
@@ -469,7 +469,7 @@ class ReachEngine:
             outcome.decision,
             outcome.conditions,
             outcome.assumptions,
-            tuple(str(r) for r in ev.allowed_by),
+            tuple(str(r) for r in ev.granted_by),
         )
 
     def _record(
