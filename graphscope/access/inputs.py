@@ -20,7 +20,7 @@ from graphscope.store import GraphStore
 DOCUMENT = "document"  # managed/inline policy, SCP, RCP: the policy document (dict)
 TRUST_POLICY = "trust_policy"  # role: its assume-role policy document (dict)
 RESOURCE_POLICY = "resource_policy"  # bucket, key, secret, function ...: its resource policy (dict)
-MANAGEMENT = "management"  # account: True for the organisation's management account
+MANAGEMENT = "is_management"  # account: True for the organisation's management account
 
 PRINCIPAL_KINDS = ("user", "role")
 
@@ -85,9 +85,11 @@ class AccessInputs:
                     and (c := self.compiled(pol, pkind)) is not None
                 ):
                     pols.append(c)
-            levels.append(tuple(pols))
-        if not any(levels):
-            return ()
+            # Every real level carries at least FullAWSAccess: a level with no known policy means
+            # the attachments were not collected, so it is skipped (over-approximating access)
+            # rather than read as "allows nothing".
+            if pols:
+                levels.append(tuple(pols))
         return tuple(levels)
 
     def _org_chain(self, account: str) -> list[str]:
@@ -98,7 +100,7 @@ class AccessInputs:
         chain, seen, cur = [start], {start}, start
         while True:
             parents = [e.dst for e in self.store.out_edges(cur, {"member_of"})]
-            parents = [p for p in parents if p not in seen]
+            parents = [p for p in parents if p not in seen and _is_org_level(self.store, p)]
             if not parents:
                 break
             cur = parents[0]
@@ -113,7 +115,7 @@ class AccessInputs:
     def _accounts(self) -> dict[str, str]:
         out = {}
         for node in self.store.nodes({"account"}):
-            acct = node.props.get("account_id") or node.account or node.name
+            acct = node.props.get("account_id") or node.account or node.id
             out[str(acct)] = node.id
         return out
 
@@ -121,7 +123,7 @@ class AccessInputs:
     def management_account(self) -> str | None:
         for node in self.store.nodes({"account"}):
             if node.props.get(MANAGEMENT):
-                return str(node.props.get("account_id") or node.account or node.name)
+                return str(node.props.get("account_id") or node.account or node.id)
         return None
 
     def policy_set(self, principal: str, resource: str | None = None) -> PolicySet:
@@ -229,6 +231,11 @@ class AccessInputs:
 
     def principals(self) -> Iterator[Node]:
         return self.store.nodes(PRINCIPAL_KINDS)
+
+
+def _is_org_level(store: GraphStore, node_id: str) -> bool:
+    node = store.node(node_id)
+    return node is not None and node.kind in ("org_root", "org_unit", "account")
 
 
 def account_of(store: GraphStore, node_id: str) -> str | None:

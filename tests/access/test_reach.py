@@ -45,7 +45,7 @@ def engine() -> ReachEngine:
                 "account",
                 name=MGMT,
                 account=MGMT,
-                props={"account_id": MGMT, "management": True},
+                props={"account_id": MGMT, "is_management": True},
             ),
             Node(f"acct-{DEV}", "account", name=DEV, account=DEV, props={"account_id": DEV}),
             Node(
