@@ -422,8 +422,10 @@ def generate(out: Path, seed: int = 7, scale: float = 1.0) -> dict[str, int]:
             "Policy": {
                 "PolicySummary": {
                     "Id": "p-synthscp",
+                    "Arn": f"arn:aws:organizations::{m}:policy/{org_id}/service_control_policy/p-synthscp",
                     "Name": "guardrails",
                     "Type": "SERVICE_CONTROL_POLICY",
+                    "AwsManaged": False,
                 },
                 "Content": json.dumps(scp),
             }
