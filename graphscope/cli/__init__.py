@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from graphscope.cli import policy
+from graphscope.cli import activity, collect, policy, potential, snapshot
 
 app = typer.Typer(
     name="graphscope",
@@ -16,6 +16,12 @@ app = typer.Typer(
 app.add_typer(
     policy.app, name="policy", help="Evaluate IAM policies offline: would this request be allowed?"
 )
+app.command("collect")(collect.collect_cmd)
+app.command("activity")(activity.activity_cmd)
+app.command("reach")(potential.reach_cmd)
+app.command("who-can")(potential.who_can_cmd)
+app.command("path")(potential.path_cmd)
+app.add_typer(snapshot.app, name="snapshot", help="Verify a collected snapshot against its manifest.")
 
 
 def main() -> None:
