@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from graphscope.access.caller_context import Outcome, as_caller
 from graphscope.access.inputs import AccessInputs, account_of
@@ -20,13 +21,20 @@ from graphscope.escalation import EscalationMode, EscalationPath, escalation_pat
 from graphscope.iam import (
     CompiledPolicy,
     ConditionRequirement,
+    Context,
     Decision,
     PolicySet,
+    PrincipalKind,
     Request,
+    action_sensitive,
+    compile_policy,
     evaluate,
     parse_principal,
     principal_context,
+    refusal,
+    resource_policy_required,
 )
+from graphscope.iam.policy import Statement
 from graphscope.iam.principals import Principal
 from graphscope.model import Node
 
@@ -107,12 +115,23 @@ class _Walker:
 class ReachEngine:
     """Answers reach queries over one graph; caches compiled policies and trust evaluations."""
 
-    def __init__(self, inputs: AccessInputs) -> None:
+    def __init__(self, inputs: AccessInputs, *, exhaustive: bool = False) -> None:
+        """`exhaustive`: evaluate every action on every resource on its own (the slow reference
+        the optimised walk is tested against)."""
         self.inputs = inputs
+        self.exhaustive = exhaustive
+        self._res_sides: dict[str, _ResourceSide] = {}
+        self._rcps: dict[str | None, tuple[tuple[CompiledPolicy, ...], ...]] = {}
         self.store = inputs.store
         self._service_trust: dict[tuple[str, str], bool] = {}
         self._targets: list[Node] | None = None
         self._only: frozenset[str] | None = None
+
+    def warm(self) -> None:
+        """Compile every resource's policies and action coverage now (build time), not in the
+        first query; the same caches the walk fills lazily, so results are unchanged."""
+        for node in self._resource_nodes():
+            self._resource_side(node)
 
     # --- entry point --------------------------------------------------------------------------
     def reach(self, subject: str, only: frozenset[str] | None = None) -> dict[str, Reached]:
@@ -256,6 +275,10 @@ class ReachEngine:
     def _access(
         self, walker: _Walker, principal: Principal, out: dict[str, Reached], nexts: list[_Walker]
     ) -> None:
+        ctx = Context(principal_context(principal), assume_unknown=True)
+        base = self.inputs.policy_set(walker.arn)
+        iam_caller = principal.kind in _IDENTITY_CALLERS
+        sides: dict[str, _IdentitySide] = {}
         for node in self._resource_nodes():
             if (
                 self._only is not None
@@ -265,8 +288,13 @@ class ReachEngine:
                 continue
             if walker.limit.resources is not None and node.id not in walker.limit.resources:
                 continue
-            pset = self.inputs.policy_set(walker.arn, node.id)
-            grants = self._grants_on(walker, principal, node, pset)
+            if self.exhaustive:
+                grants = self._grants_every_action(walker, principal, node)
+            else:
+                side = sides.get(node.kind)
+                if side is None:
+                    side = sides[node.kind] = _identity_side(base, node.kind, walker.limit)
+                grants = self._grants_on(walker, principal, ctx, node, base, side, iam_caller, out)
             if not grants:
                 continue
             for grant in grants:
@@ -276,32 +304,118 @@ class ReachEngine:
                 nexts += self._proxies(walker, node, grants)
 
     def _grants_on(
-        self, walker: _Walker, principal: Principal, node: Node, pset: PolicySet
+        self,
+        walker: _Walker,
+        principal: Principal,
+        ctx: Context,
+        node: Node,
+        base: PolicySet,
+        side: _IdentitySide,
+        iam_caller: bool,
+        out: dict[str, Reached],
     ) -> list[Grant]:
-        """Evaluate every relevant action, once per class of actions the same statements cover."""
-        policies = _all_policies(pset)
-        decided: dict[tuple[object, ...], Outcome | None] = {}
-        refs_of: dict[tuple[object, ...], tuple[str, ...]] = {}
+        """Evaluate the candidate actions once per class of actions the same statements cover.
+
+        Exact, because `evaluate` reads an action only through (a) which statements of each
+        policy cover it, (b) the service refusal rules and (c) whether a resource policy is
+        required; a class shares (a) by construction and (b), (c) are part of its key. Actions
+        that no identity-side and no resource-side Allow statement covers cannot be granted to an
+        IAM caller (every grant path needs one), so they are never evaluated.
+        """
+        res = self._resource_side(node)
+        if iam_caller:
+            candidates = side.allowed | {k: v for k, v in res.allowed.items() if k in side.actions}
+        else:
+            candidates = side.actions
+        if not candidates:
+            return []
+        reached = out.get(node.id)
+        if (
+            reached is not None
+            and node.kind not in PROXY_KINDS
+            and len(reached.paths) >= MAX_PATHS
+            and all(
+                (g := reached.grants.get(a)) is not None and g.outcome.decision is Decision.ALLOW
+                for a in candidates.values()
+            )
+        ):
+            # Nothing can change: every grant is already unconditional and paths are capped.
+            return []
+        pset: PolicySet | None = None
+        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        targets: dict[str, tuple[str | None, bool]] = {}
+        grants = []
+        for ka in side.ordered:
+            low = ka.action.lower()
+            if low not in candidates:
+                continue
+            target = node.id + ka.suffix
+            if low in side.sensitive:
+                rules = (refusal(ka.action, target), resource_policy_required(ka.action, target))
+            else:  # refusal is None and the requirement depends on the resource alone
+                rules = targets.get(ka.suffix)
+                if rules is None:
+                    rules = targets[ka.suffix] = (
+                        None,
+                        resource_policy_required(ka.action, target),
+                    )
+            sig = (ka.suffix, side.sig[low], res.sig(low), rules)
+            hit = decided.get(sig)
+            if hit is None:
+                if pset is None:
+                    pset = self._pset(base, node, res)
+                ev = evaluate(
+                    Request(principal, ka.action, target, res.account, ctx, assume_unknown=True),
+                    pset,
+                )
+                outcome = as_caller(ev) if ev.decision in REACHABLE else None
+                hit = decided[sig] = (outcome, tuple(str(r) for r in ev.granted_by))
+            if hit[0] is not None:
+                grants.append(Grant(ka.action, ka.access_level, hit[0], hit[1]))
+        return grants
+
+    def _grants_every_action(
+        self, walker: _Walker, principal: Principal, node: Node
+    ) -> list[Grant]:
+        """The reference: every action of the kind evaluated on its own, nothing shared."""
+        pset = self.inputs.policy_set(walker.arn, node.id)
         grants = []
         for ka in actions_for_kind(node.kind):
             if not walker.limit.allows(ka.action, node.id):
                 continue
-            low = ka.action.lower()
-            sig: tuple[object, ...] = (
-                ka.suffix,
-                *(id(s) for p in policies for s in p.for_action(low)),
-            )
-            if sig not in decided:
-                if not any(s.allow for p in policies for s in p.for_action(low)):
-                    decided[sig] = None
-                else:
-                    ev = self._eval_raw(walker.arn, principal, ka.action, node.id + ka.suffix, pset)
-                    decided[sig] = as_caller(ev) if ev.decision in REACHABLE else None
-                    refs_of[sig] = tuple(str(r) for r in ev.granted_by)
-            outcome = decided[sig]
-            if outcome is not None and outcome.decision in REACHABLE:
-                grants.append(Grant(ka.action, ka.access_level, outcome, refs_of[sig]))
+            ev = self._eval_raw(walker.arn, principal, ka.action, node.id + ka.suffix, pset)
+            if ev.decision in REACHABLE:
+                refs = tuple(str(r) for r in ev.granted_by)
+                grants.append(Grant(ka.action, ka.access_level, as_caller(ev), refs))
         return grants
+
+    def _resource_side(self, node: Node) -> _ResourceSide:
+        hit = self._res_sides.get(node.id)
+        if hit is None:
+            account = account_of(self.store, node.id)
+            rcps = self._rcps.get(account)
+            if rcps is None:
+                rcps = self._rcps[account] = self.inputs.org_levels(account, "rcp")
+            policies = self.inputs.resource_policies(node.id)
+            allowed: dict[str, str] = {}
+            for p in policies:
+                for st in p.statements:
+                    if st.allow:
+                        allowed.update(_covered(st, node.kind))
+            hit = self._res_sides[node.id] = _ResourceSide(
+                node.kind, account, policies, rcps, allowed
+            )
+        return hit
+
+    def _pset(self, base: PolicySet, node: Node, res: _ResourceSide) -> PolicySet:
+        return PolicySet(
+            identity=base.identity,
+            boundary=base.boundary,
+            scps=base.scps,
+            resource=res.policies,
+            rcps=res.rcps,
+            management_account=base.management_account,
+        )
 
     def _proxies(self, walker: _Walker, node: Node, grants: list[Grant]) -> list[_Walker]:
         """AI applications that act for the caller with their own role."""
@@ -479,6 +593,100 @@ class ReachEngine:
         if reached is None:
             reached = out[node.id] = Reached(node)
         reached.add(grant, path)
+
+
+_IDENTITY_CALLERS = (
+    PrincipalKind.USER,
+    PrincipalKind.ROLE,
+    PrincipalKind.SESSION,
+    PrincipalKind.FEDERATED_USER,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _IdentitySide:
+    """One identity's statements per action of one node kind, computed once per walk step.
+
+    `sig[action]`: ids of the identity, boundary and SCP statements covering it (the same for
+    every resource of the kind); `allowed`: actions some identity Allow statement covers;
+    `actions`: every action the walker's limit lets it use, lower-case -> canonical name.
+    """
+
+    ordered: tuple[KindAction, ...]
+    sig: dict[str, tuple[int, ...]]
+    sensitive: frozenset[
+        str
+    ]  # actions `evaluate` reads beyond their statements (iam.action_sensitive)
+    allowed: dict[str, str]
+    actions: dict[str, str]
+
+
+def _identity_side(base: PolicySet, kind: str, limit: Limit) -> _IdentitySide:
+    ordered = actions_for_kind(kind)  # the limit's node filter is applied per node by the caller
+    guards = [*base.boundary, *(p for level in base.scps for p in level)]
+    if base.session is not None:
+        guards.append(base.session)
+    sig: dict[str, tuple[int, ...]] = {}
+    allowed: dict[str, str] = {}
+    actions: dict[str, str] = {}
+    kept = []
+    for ka in ordered:
+        if limit.actions is not None and ka.action.lower() not in limit.actions:
+            continue
+        low = ka.action.lower()
+        kept.append(ka)
+        actions[low] = ka.action
+        ident = [s for p in base.identity for s in p.for_action(low)]
+        guard_ids = (id(s) for p in guards for s in p.for_action(low))
+        sig[low] = (*(id(s) for s in ident), -1, *guard_ids)
+        if any(s.allow for s in ident):
+            allowed[low] = ka.action
+    sensitive = frozenset(low for low, name in actions.items() if action_sensitive(name))
+    return _IdentitySide(tuple(kept), sig, sensitive, allowed, actions)
+
+
+@cache
+def _covered_by(texts: tuple[str, ...], negated: bool, kind: str) -> dict[str, str]:
+    """The kind's actions an Action (or NotAction) list covers; many policies share the list."""
+    probe = compile_policy(
+        {"Statement": [{"Effect": "Allow", ("NotAction" if negated else "Action"): list(texts)}]},
+        "probe",
+    ).statements[0]
+    return {
+        ka.action.lower(): ka.action
+        for ka in actions_for_kind(kind)
+        if probe.action_applies(ka.action.lower())
+    }
+
+
+def _covered(st: Statement, kind: str) -> dict[str, str]:
+    """Same answer as `st.action_applies` for each action of the kind, memoised by the text."""
+    return _covered_by(st.actions.texts, st.not_action, kind)
+
+
+@dataclass(slots=True)
+class _ResourceSide:
+    """One resource's own policies and RCPs, shared by every identity (cached per node)."""
+
+    kind: str
+    account: str | None
+    policies: tuple[CompiledPolicy, ...]
+    rcps: tuple[tuple[CompiledPolicy, ...], ...]
+    allowed: dict[str, str]  # actions some resource-policy Allow statement covers
+    _sigs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def sig(self, low: str) -> tuple[int, ...]:
+        """Ids of the resource-policy and RCP statements covering the action, in order (what
+        `for_action` returns, via the coverage memoised by action text across policies)."""
+        hit = self._sigs.get(low)
+        if hit is None:
+            hit = self._sigs[low] = tuple(
+                id(s)
+                for p in (*self.policies, *(q for level in self.rcps for q in level))
+                for s in p.statements
+                if low in _covered(s, self.kind)
+            )
+        return hit
 
 
 @dataclass(frozen=True, slots=True)

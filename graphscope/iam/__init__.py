@@ -16,7 +16,9 @@ from graphscope.iam.evaluate import (
     Polarity,
     PolicySet,
     Request,
+    action_sensitive,
     evaluate,
+    resource_policy_required,
 )
 from graphscope.iam.policy import (
     MAX_POLICY_BYTES,
@@ -29,6 +31,7 @@ from graphscope.iam.policy import (
 )
 from graphscope.iam.principals import Principal, PrincipalKind, principal_context
 from graphscope.iam.principals import parse as parse_principal
+from graphscope.iam.service_rules import refusal
 
 __all__ = [
     "MAX_POLICY_BYTES",
@@ -48,9 +51,12 @@ __all__ = [
     "Request",
     "StatementRef",
     "access_level",
+    "action_sensitive",
     "compile_policy",
     "evaluate",
     "expand_actions",
     "parse_principal",
     "principal_context",
+    "refusal",
+    "resource_policy_required",
 ]

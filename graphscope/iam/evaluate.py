@@ -22,7 +22,7 @@ from graphscope.iam.policy import (
     StatementRef,
 )
 from graphscope.iam.principals import Principal, PrincipalKind, Via, principal_context
-from graphscope.iam.service_rules import refusal
+from graphscope.iam.service_rules import may_refuse, refusal
 from graphscope.iam.variables import Unresolved, resolve
 from graphscope.iam.wildcard import Glob, compile_glob, compile_pieces, glob_covers, globs_intersect
 
@@ -369,11 +369,28 @@ def _requirement(polarity: Polarity, ref: StatementRef, item: Clause | str) -> C
 def _resource_policy_required(req: Request) -> bool:
     if req.resource_policy_required is not None:
         return req.resource_policy_required
-    action = req.action.lower()
-    res = req.resource
-    if action in _TRUST_ACTIONS and ":role/" in res:
+    return resource_policy_required(req.action, req.resource)
+
+
+def action_sensitive(action: str) -> bool:
+    """Whether `evaluate` reads the action beyond the statements covering it: refusal rules or
+    a trust policy's requirement. For other actions those depend on the resource alone."""
+    return (
+        action.lower() in _TRUST_ACTIONS
+        or may_refuse(action)
+        or action.lower() == "sts:getcalleridentity"
+    )
+
+
+def resource_policy_required(action: str, resource: str) -> bool:
+    """Whether AWS requires the resource policy itself to allow (trust policies, KMS keys)."""
+    if action.lower() in _TRUST_ACTIONS and ":role/" in resource:
         return True
-    return res.startswith("arn:") and res.split(":", 6)[2:3] == ["kms"] and ":key/" in res
+    return (
+        resource.startswith("arn:")
+        and resource.split(":", 6)[2:3] == ["kms"]
+        and ":key/" in resource
+    )
 
 
 def evaluate(req: Request, policies: PolicySet) -> Evaluation:

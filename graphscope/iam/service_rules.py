@@ -25,3 +25,9 @@ def refusal(action: str, resource: str) -> str | None:
     if low in _KMS_ALIAS_WRITES and ":alias/aws/" in resource:
         return "AWS managed KMS aliases (alias/aws/...) cannot be changed"
     return None
+
+
+def may_refuse(action: str) -> bool:
+    """False when `refusal(action, r)` is None for every resource r (callers may skip it)."""
+    low = action.lower()
+    return low.startswith("iam:") or low in _KMS_ALIAS_WRITES
