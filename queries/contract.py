@@ -1,14 +1,14 @@
 """The JSON contract shared by `activity`, `scope` and the API (issue 5), as pydantic models.
 
 Blocks are added here, never renamed: `observed` and `coverage` are filled by the activity
-overlay; `potential` and `containment` belong to the scope report and join this module later.
+overlay; `potential` is filled by the reach engine; `containment` joins with the scope report.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graphscope.schema import ELEMENTS
 
@@ -16,7 +16,7 @@ from graphscope.schema import ELEMENTS
 class ContractModel(BaseModel):
     """Unknown fields are refused: the contract is exact in both directions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class Subject(ContractModel):
@@ -100,3 +100,62 @@ class ActivityReport(ContractModel):
     window: Window
     observed: Observed
     coverage: Coverage
+
+
+# --- potential access: `reach`, `who-can`, `path`, and the scope report's `potential` block ---
+
+
+class HopOut(ContractModel):
+    from_: str = Field(alias="from")
+    to: str
+    edge: str
+    granted_by: str
+
+
+class ConditionOut(ContractModel):
+    """An open condition: the access holds only if it does (must hold) or does not (must not hold)."""
+
+    statement: str
+    polarity: str
+    condition: str
+    actions: list[str]
+
+
+class PotentialResource(ContractModel):
+    arn: str
+    type: str
+    component: str
+    actions: list[str]
+    access_levels: list[str]
+    conditional: bool
+    conditions: list[ConditionOut]
+    paths: list[list[HopOut]]
+    # extensions (the contract grows, never breaks)
+    conditional_actions: list[str] = []
+    assumptions: list[ConditionOut] = []
+
+
+class Potential(ContractModel):
+    resources: list[PotentialResource]
+
+
+class ReachReport(ContractModel):
+    subject: Subject
+    potential: Potential
+
+
+class WhoCanPrincipal(ContractModel):
+    arn: str
+    actions: list[str]
+    conditional: bool
+    conditions: list[ConditionOut]
+    paths: list[list[HopOut]]
+
+
+class WhoCanReport(ContractModel):
+    resource: str
+    principals: list[WhoCanPrincipal]
+
+
+class PathReport(ContractModel):
+    paths: list[list[HopOut]]

@@ -6,80 +6,26 @@ the pydantic models of the JSON contract.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from graphscope.queries.contract import (
+    ConditionOut,
+    HopOut,
+    PathReport,
+    Potential,
+    PotentialResource,
+    ReachReport,
+    Subject,
+    WhoCanPrincipal,
+    WhoCanReport,
+)
 
 from graphscope.access.reach import Grant, Hop, Reached, ReachEngine
 from graphscope.iam import ConditionRequirement, Decision
 from graphscope.schema import NODE_KINDS
 from graphscope.store import GraphStore
 
+SubjectOut = Subject  # the reach subject is the scope report's subject
+
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class HopOut(_Model):
-    from_: str = Field(alias="from")
-    to: str
-    edge: str
-    granted_by: str
-
-
-class ConditionOut(_Model):
-    """An open condition: the access holds only if it does (must hold) or does not (must not hold)."""
-
-    statement: str
-    polarity: str
-    condition: str
-    actions: list[str]
-
-
-class PotentialResource(_Model):
-    arn: str
-    type: str
-    component: str
-    actions: list[str]
-    access_levels: list[str]
-    conditional: bool
-    conditions: list[ConditionOut]
-    paths: list[list[HopOut]]
-    # extensions (the contract grows, never breaks)
-    conditional_actions: list[str] = []
-    assumptions: list[ConditionOut] = []
-
-
-class Potential(_Model):
-    resources: list[PotentialResource]
-
-
-class SubjectOut(_Model):
-    input: str
-    access_key_id: str | None
-    principal_arn: str
-
-
-class ReachReport(_Model):
-    subject: SubjectOut
-    potential: Potential
-
-
-class WhoCanPrincipal(_Model):
-    arn: str
-    actions: list[str]
-    conditional: bool
-    conditions: list[ConditionOut]
-    paths: list[list[HopOut]]
-
-
-class WhoCanReport(_Model):
-    resource: str
-    principals: list[WhoCanPrincipal]
-
-
-class PathReport(_Model):
-    paths: list[list[HopOut]]
 
 
 class SubjectNotFound(LookupError):
@@ -151,7 +97,7 @@ NODE_ORDER = {"role": 0}
 def _resource_out(r: Reached) -> PotentialResource:
     grants = sorted(r.grants.values(), key=lambda g: g.action)
     levels = sorted(
-        {g.access_level for g in grants}, key=lambda lv: (ACCESS_LEVELS + (lv,)).index(lv)
+        {g.access_level for g in grants}, key=lambda lv: (*ACCESS_LEVELS, lv).index(lv)
     )
     return PotentialResource(
         arn=r.node.id,
