@@ -214,9 +214,8 @@ def phase_duckdb(root: Path) -> dict:
 
 
 def phase_graphscope(root: Path, workers: int = 1) -> dict:
-    from graphscope.queries.activity import build_activity, overlay_activity
-
     from graphscope.eventstore import EventStore
+    from graphscope.queries.activity import build_activity, overlay_activity
     from graphscope.store import MemoryGraphStore
 
     db = root / f"events-{workers}.sqlite"

@@ -29,11 +29,11 @@ from urllib.parse import unquote
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth_org
-from graphscope.ingest.inventory import load_inventory
-from graphscope.queries.potential import who_can
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
+from graphscope.ingest.inventory import load_inventory
+from graphscope.queries.potential import who_can
 
 TARGET_BUILD_S, TARGET_REACH_S, TARGET_MEM_MB = 60.0, 2.0, 4096.0
 

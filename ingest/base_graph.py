@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from graphscope.ingest.snapshot import Gap, Record, SnapshotError
-
 from graphscope.arn import kind_for_arn, parse_arn
+from graphscope.ingest.snapshot import Gap, Record, SnapshotError
 from graphscope.model import Edge, Node
 
 

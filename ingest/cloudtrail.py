@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from graphscope.ingest.logfiles import ReadStats, iter_log_files, iter_raw_records
 
 TIME_FIELDS = (

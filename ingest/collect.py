@@ -27,6 +27,7 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
+
 from graphscope.ingest.collect_ops import (
     GLOBAL,
     GLOBAL_CALL_REGION,
@@ -38,7 +39,6 @@ from graphscope.ingest.collect_ops import (
     file_key,
 )
 from graphscope.ingest.snapshot import Gap, Manifest, SnapshotWriter
-
 from graphscope.progress import track
 
 RETRY_CONFIG = Config(

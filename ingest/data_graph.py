@@ -16,7 +16,6 @@ from graphscope.ingest.base_graph import (
     policy_document,
 )
 from graphscope.ingest.snapshot import Record
-
 from graphscope.model import Node
 
 

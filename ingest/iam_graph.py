@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphscope.arn import parse_arn
 from graphscope.ingest.base_graph import (
     GraphBuilder,
     Sources,
@@ -15,8 +16,6 @@ from graphscope.ingest.base_graph import (
     policy_document,
 )
 from graphscope.ingest.snapshot import Record
-
-from graphscope.arn import parse_arn
 
 KNOWN_FEDERATED = (
     "cognito-identity.amazonaws.com",

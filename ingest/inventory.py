@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from graphscope.arn import parse_arn
 from graphscope.ingest import (
     bedrock_graph,
     compute_graph,
@@ -34,8 +36,6 @@ from graphscope.ingest.collect_ops import (
     operation,
 )
 from graphscope.ingest.snapshot import Gap, Record, Snapshot
-
-from graphscope.arn import parse_arn
 from graphscope.model import Node
 from graphscope.store.base import GraphStore
 from graphscope.store.memory import MemoryGraphStore

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
 from graphscope.ingest.invocation_logs import Invocation, invocations_from
 from graphscope.ingest.logfiles import ReadStats, unwrap
 

@@ -20,8 +20,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from graphscope.arn import kind_for_arn, parse_arn
+from graphscope.elements import classify
+from graphscope.eventstore import EventStore
 from graphscope.ingest.cloudtrail import Event, RecordError, normalise_time
 from graphscope.ingest.invocation_logs import Invocation
+from graphscope.model import Edge, Node
 from graphscope.queries.contract import (
     ActivityReport,
     Coverage,
@@ -42,11 +46,6 @@ from graphscope.queries.sessions import (
     role_session_prefix,
     session_end,
 )
-
-from graphscope.arn import kind_for_arn, parse_arn
-from graphscope.elements import classify
-from graphscope.eventstore import EventStore
-from graphscope.model import Edge, Node
 from graphscope.schema import ELEMENTS
 from graphscope.store.base import GraphStore
 

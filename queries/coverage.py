@@ -8,11 +8,10 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from graphscope.queries.contract import Gap
-from graphscope.queries.sessions import SessionTree
-
 from graphscope.elements import element_map
 from graphscope.eventstore import EventStore
+from graphscope.queries.contract import Gap
+from graphscope.queries.sessions import SessionTree
 
 _SIGNAL_SOURCE = {
     "cloudtrail": "cloudtrail",

@@ -6,6 +6,8 @@ the pydantic models of the JSON contract.
 
 from __future__ import annotations
 
+from graphscope.access.reach import Grant, Hop, Reached, ReachEngine
+from graphscope.iam import ConditionRequirement, Decision
 from graphscope.queries.contract import (
     ConditionOut,
     HopOut,
@@ -17,9 +19,6 @@ from graphscope.queries.contract import (
     WhoCanPrincipal,
     WhoCanReport,
 )
-
-from graphscope.access.reach import Grant, Hop, Reached, ReachEngine
-from graphscope.iam import ConditionRequirement, Decision
 from graphscope.schema import NODE_KINDS
 from graphscope.store import GraphStore
 

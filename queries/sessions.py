@@ -21,10 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from graphscope.ingest.cloudtrail import Event
-
 from graphscope.arn import parse_arn
 from graphscope.eventstore import KeyUse
+from graphscope.ingest.cloudtrail import Event
 
 SESSION_MATCH_SECONDS = 5
 """A session's creationDate and the issuing call's eventTime may differ by a few seconds."""

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from graphscope.ingest.inventory import load_inventory
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import Reached, ReachEngine
 from graphscope.iam import Decision
+from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Node
 from graphscope.store import MemoryGraphStore
 

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+
+from graphscope.eventstore import EventStore
 from graphscope.ingest import logfiles
 from graphscope.ingest.cloudtrail import read_cloudtrail
 from graphscope.ingest.invocation_logs import read_invocation_logs
 from graphscope.ingest.logfiles import ReadStats
 from graphscope.queries.activity import build_activity
-
-from graphscope.eventstore import EventStore
 
 from .test_readers import _event
 

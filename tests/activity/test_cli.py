@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from graphscope.queries.contract import ActivityReport
 
+from graphscope.queries.contract import ActivityReport
 from graphscope.schema import ELEMENTS
 
 from .conftest import ATTACKER_KEY, HAIKU, INCIDENT, SONNET, A, B

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graphscope.queries.activity import build_activity
-
 from graphscope.eventstore import EventStore
+from graphscope.queries.activity import build_activity
 
 KEY = "AKIAZZCOVERAGE000001"
 

@@ -12,9 +12,8 @@ came from the same script; the element of each name was read off ../shared/eleme
 
 from __future__ import annotations
 
-from graphscope.queries.activity import build_activity
-
 from graphscope.eventstore import EventStore
+from graphscope.queries.activity import build_activity
 
 AKIA = "AKIATFQR7NSC8Q4X20BJ"
 ACCOUNT = "123837392027"

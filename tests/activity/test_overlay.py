@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from graphscope.queries.activity import build_activity, overlay_activity
-
 from graphscope.eventstore import EventStore
+from graphscope.queries.activity import build_activity, overlay_activity
 from graphscope.schema import EdgeFamily
 from graphscope.store import MemoryGraphStore
 

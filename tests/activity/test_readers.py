@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from graphscope.ingest.cloudtrail import RecordError, normalise_time, read_cloudtrail
 from graphscope.ingest.invocation_logs import read_invocation_logs
 from graphscope.ingest.logfiles import ReadStats

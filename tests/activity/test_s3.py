@@ -13,10 +13,10 @@ from pathlib import Path
 
 import boto3
 import pytest
-from graphscope.ingest.logs_s3 import list_log_keys, parse_s3_url
 from moto.server import ThreadedMotoServer
 
 from graphscope.eventstore import EventStore
+from graphscope.ingest.logs_s3 import list_log_keys, parse_s3_url
 
 from .conftest import ATTACKER_KEY, INCIDENT
 

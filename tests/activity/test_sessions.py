@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from graphscope.eventstore import EventStore
 from graphscope.queries.activity import build_activity, subject_events
 from graphscope.queries.sessions import resolve_tree
-
-from graphscope.eventstore import EventStore
 
 from .conftest import ATTACKER_KEY, LEGIT_KEY, A, B
 

@@ -11,13 +11,13 @@ import boto3
 import pytest
 from botocore import xform_name
 from botocore.config import Config
+from typer.testing import CliRunner
+
+from graphscope.cli import app
 from graphscope.ingest.collect import collect
 from graphscope.ingest.collect_ops import OPERATIONS
 from graphscope.ingest.inventory import load_inventory
 from graphscope.ingest.snapshot import Snapshot, verify
-from typer.testing import CliRunner
-
-from graphscope.cli import app
 
 from .conftest import PartialStubber
 

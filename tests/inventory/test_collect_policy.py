@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from policy_sentry.querying.actions import get_action_data
+
 from graphscope.ingest.collect_ops import EXTRA_ACTIONS, OPERATIONS, file_key, operation
 from graphscope.ingest.collect_policy import POLICY_PATH, collect_policy, render
-from policy_sentry.querying.actions import get_action_data
 
 
 def test_shipped_policy_is_generated_from_the_table() -> None:

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from graphscope.ingest.base_graph import LoadError
-from graphscope.ingest.inventory import load_inventory
-from graphscope.ingest.snapshot import SnapshotError, verify
 from typer.testing import CliRunner
 
 from graphscope.cli import app
+from graphscope.ingest.base_graph import LoadError
+from graphscope.ingest.inventory import load_inventory
+from graphscope.ingest.snapshot import SnapshotError, verify
 from graphscope.store.memory import MemoryGraphStore
 
 DATA = Path(__file__).resolve().parent / "data"
