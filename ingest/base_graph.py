@@ -227,3 +227,22 @@ def in_account(b: GraphBuilder, node_id: str, account: str | None) -> None:
     if account:
         account_node(b, account)
         b.edge(node_id, account, "in_account")
+
+
+def described(
+    b: GraphBuilder, rec: Record, arn: str, kind: str, name: str = "", **props: Any
+) -> str:
+    """A resource a record describes, placed in the record's account and region."""
+    b.node(arn, kind, name, rec.account, rec.region, **props)
+    in_account(b, arn, rec.account)
+    return arn
+
+
+def encrypted_by(
+    b: GraphBuilder, src: str, key: str | None, account: str, region: str | None, **props: Any
+) -> None:
+    """An encrypted_by edge to a KMS key given as ARN, key id or alias (nothing when absent)."""
+    arn = kms_key_arn(key, account, region)
+    if arn:
+        b.ref(arn, "kms_key")
+        b.edge(src, arn, "encrypted_by", **props)

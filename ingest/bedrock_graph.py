@@ -7,10 +7,10 @@ from typing import Any
 from graphscope.ingest.base_graph import (
     GraphBuilder,
     Sources,
+    described,
     each_record,
-    in_account,
+    encrypted_by,
     items,
-    kms_key_arn,
     obj,
     s3_bucket_arn,
 )
@@ -61,12 +61,6 @@ def model_ref(rec: Record, model: str) -> str:
     return f"arn:aws:bedrock:{rec.region}::foundation-model/{model}"
 
 
-def _node(b: GraphBuilder, rec: Record, arn: str, kind: str, name: str = "", **props: Any) -> str:
-    b.node(arn, kind, name, rec.account, rec.region, **props)
-    in_account(b, arn, rec.account)
-    return arn
-
-
 def _s3(b: GraphBuilder, src: str, uri: str | None, kind: str, **props: Any) -> None:
     found = s3_bucket_arn(uri)
     if found:
@@ -96,7 +90,7 @@ def _foundation_models(b: GraphBuilder, rec: Record) -> None:
 
 def _custom_models(b: GraphBuilder, rec: Record) -> None:
     for m in items(rec.response, "modelSummaries"):
-        _node(
+        described(
             b,
             rec,
             m["modelArn"],
@@ -109,7 +103,7 @@ def _custom_models(b: GraphBuilder, rec: Record) -> None:
 
 def _custom_model(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["modelArn"],
@@ -123,15 +117,12 @@ def _custom_model(b: GraphBuilder, rec: Record) -> None:
     for v in items(obj(r, "validationDataConfig"), "validators"):
         _s3(b, arn, v.get("s3Uri"), "trained_on", data="validation")
     _s3(b, arn, obj(r, "outputDataConfig").get("s3Uri"), "stores_artifacts")
-    key = kms_key_arn(r.get("modelKmsKeyArn"), rec.account, rec.region)
-    if key:
-        b.ref(key, "kms_key")
-        b.edge(arn, key, "encrypted_by")
+    encrypted_by(b, arn, r.get("modelKmsKeyArn"), rec.account, rec.region)
 
 
 def _customization_jobs(b: GraphBuilder, rec: Record) -> None:
     for j in items(rec.response, "modelCustomizationJobSummaries"):
-        _node(
+        described(
             b,
             rec,
             j["jobArn"],
@@ -145,7 +136,7 @@ def _customization_jobs(b: GraphBuilder, rec: Record) -> None:
 
 def _provisioned(b: GraphBuilder, rec: Record) -> None:
     for p in items(rec.response, "provisionedModelSummaries"):
-        arn = _node(
+        arn = described(
             b,
             rec,
             p["provisionedModelArn"],
@@ -158,7 +149,7 @@ def _provisioned(b: GraphBuilder, rec: Record) -> None:
 
 def _guardrails(b: GraphBuilder, rec: Record) -> None:
     for g in items(rec.response, "guardrails"):
-        _node(
+        described(
             b,
             rec,
             g["arn"],
@@ -172,14 +163,14 @@ def _guardrails(b: GraphBuilder, rec: Record) -> None:
 
 def _imported(b: GraphBuilder, rec: Record) -> None:
     for m in items(rec.response, "modelSummaries"):
-        _node(b, rec, m["modelArn"], "imported_model", m.get("modelName", ""))
+        described(b, rec, m["modelArn"], "imported_model", m.get("modelName", ""))
 
 
 def _inference_profiles(b: GraphBuilder, rec: Record) -> None:
     for p in items(rec.response, "inferenceProfileSummaries"):
         arn = p["inferenceProfileArn"]
         # system-defined cross-region profiles carry the account in their ARN too
-        _node(
+        described(
             b,
             rec,
             arn,
@@ -193,7 +184,7 @@ def _inference_profiles(b: GraphBuilder, rec: Record) -> None:
 
 def _knowledge_base(b: GraphBuilder, rec: Record) -> None:
     kb = obj(rec.response, "knowledgeBase")
-    arn = _node(
+    arn = described(
         b,
         rec,
         kb["knowledgeBaseArn"],
@@ -244,7 +235,7 @@ def _data_sources(b: GraphBuilder, rec: Record) -> None:
             "knowledge_base",
         )
         ds_id = f"{kb_arn}/data-source/{ds['dataSourceId']}"
-        _node(
+        described(
             b,
             rec,
             ds_id,
@@ -261,7 +252,7 @@ def _data_source(b: GraphBuilder, rec: Record) -> None:
     kb_arn = _arn(rec, "knowledge-base", ds["knowledgeBaseId"])
     ds_id = f"{kb_arn}/data-source/{ds['dataSourceId']}"
     config = obj(ds, "dataSourceConfiguration")
-    _node(
+    described(
         b,
         rec,
         ds_id,
@@ -288,15 +279,18 @@ def _data_source(b: GraphBuilder, rec: Record) -> None:
     elif config.get("type"):
         b.notes.append(f"{rec.path}: data source type {config.get('type')} kept as properties only")
         b.nodes[ds_id].props["configuration"] = config
-    key = obj(ds, "serverSideEncryptionConfiguration").get("kmsKeyArn")
-    if key:
-        b.ref(key, "kms_key")
-        b.edge(ds_id, key, "encrypted_by")
+    encrypted_by(
+        b,
+        ds_id,
+        obj(ds, "serverSideEncryptionConfiguration").get("kmsKeyArn"),
+        rec.account,
+        rec.region,
+    )
 
 
 def _agents(b: GraphBuilder, rec: Record) -> None:
     for a in items(rec.response, "agentSummaries"):
-        _node(
+        described(
             b,
             rec,
             _arn(rec, "agent", a["agentId"]),
@@ -309,7 +303,7 @@ def _agents(b: GraphBuilder, rec: Record) -> None:
 
 def _agent(b: GraphBuilder, rec: Record) -> None:
     a = obj(rec.response, "agent")
-    arn = _node(
+    arn = described(
         b,
         rec,
         a.get("agentArn") or _arn(rec, "agent", a["agentId"]),
@@ -329,17 +323,14 @@ def _agent(b: GraphBuilder, rec: Record) -> None:
         garn = gid if gid.startswith("arn:") else _arn(rec, "guardrail", gid)
         b.ref(garn, "guardrail")
         b.edge(arn, garn, "uses_guardrail", version=guard.get("guardrailVersion"))
-    key = a.get("customerEncryptionKeyArn")
-    if key:
-        b.ref(key, "kms_key")
-        b.edge(arn, key, "encrypted_by")
+    encrypted_by(b, arn, a.get("customerEncryptionKeyArn"), rec.account, rec.region)
 
 
 def _aliases(b: GraphBuilder, rec: Record) -> None:
     agent_id = rec.request["agentId"]
     agent = b.ref(_arn(rec, "agent", agent_id), "agent")
     for al in items(rec.response, "agentAliasSummaries"):
-        arn = _node(
+        arn = described(
             b,
             rec,
             _arn(rec, "agent-alias", f"{agent_id}/{al['agentAliasId']}"),
@@ -358,7 +349,7 @@ def _action_group(b: GraphBuilder, rec: Record) -> None:
     version = g.get("agentVersion") or rec.request.get("agentVersion")
     gid = f"{agent}/version/{version}/action-group/{g['actionGroupId']}"
     executor = obj(g, "actionGroupExecutor")
-    _node(
+    described(
         b,
         rec,
         gid,

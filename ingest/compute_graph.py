@@ -6,9 +6,9 @@ from graphscope.ingest.base_graph import (
     GraphBuilder,
     Sources,
     each_record,
+    encrypted_by,
     in_account,
     items,
-    kms_key_arn,
     obj,
     policy_document,
 )
@@ -85,10 +85,7 @@ def _functions(b: GraphBuilder, rec: Record) -> None:
         if fn.get("Role"):
             b.ref(fn["Role"], "role")
             b.edge(arn, fn["Role"], "runs_as")
-        key = kms_key_arn(fn.get("KMSKeyArn"), rec.account, rec.region)
-        if key:
-            b.ref(key, "kms_key")
-            b.edge(arn, key, "encrypted_by")
+        encrypted_by(b, arn, fn.get("KMSKeyArn"), rec.account, rec.region)
 
 
 def _function_policy(b: GraphBuilder, rec: Record) -> None:

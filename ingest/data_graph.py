@@ -9,6 +9,7 @@ from graphscope.ingest.base_graph import (
     GraphBuilder,
     Sources,
     each_record,
+    encrypted_by,
     in_account,
     items,
     kms_key_arn,
@@ -59,10 +60,7 @@ def _secrets(b: GraphBuilder, rec: Record) -> None:
             rotation_enabled=sec.get("RotationEnabled"),
         )
         in_account(b, arn, rec.account)
-        key = kms_key_arn(sec.get("KmsKeyId"), rec.account, rec.region)
-        if key:
-            b.ref(key, "kms_key")
-            b.edge(arn, key, "encrypted_by")
+        encrypted_by(b, arn, sec.get("KmsKeyId"), rec.account, rec.region)
 
 
 def _secret_policy(b: GraphBuilder, rec: Record) -> None:

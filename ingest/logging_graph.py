@@ -6,9 +6,9 @@ from graphscope.ingest.base_graph import (
     GraphBuilder,
     Sources,
     each_record,
+    encrypted_by,
     in_account,
     items,
-    kms_key_arn,
     obj,
 )
 from graphscope.ingest.snapshot import Record
@@ -48,10 +48,7 @@ def _log_groups(b: GraphBuilder, rec: Record) -> None:
             log_group_class=g.get("logGroupClass"),
         )
         in_account(b, arn, rec.account)
-        key = kms_key_arn(g.get("kmsKeyId"), rec.account, rec.region)
-        if key:
-            b.ref(key, "kms_key")
-            b.edge(arn, key, "encrypted_by")
+        encrypted_by(b, arn, g.get("kmsKeyId"), rec.account, rec.region)
 
 
 def _trail_arn(rec: Record, name: str) -> str:
@@ -85,10 +82,7 @@ def _trails(b: GraphBuilder, rec: Record) -> None:
         if t.get("CloudWatchLogsLogGroupArn"):
             group = b.ref(log_group_arn(t["CloudWatchLogsLogGroupArn"]), "log_group")
             b.edge(arn, group, "logs_to", role=t.get("CloudWatchLogsRoleArn"))
-        key = kms_key_arn(t.get("KmsKeyId"), owner, t.get("HomeRegion"))
-        if key:
-            b.ref(key, "kms_key")
-            b.edge(arn, key, "encrypted_by")
+        encrypted_by(b, arn, t.get("KmsKeyId"), owner, t.get("HomeRegion"))
         if rec.account != owner:  # an organisation trail seen from a member account
             b.nodes[arn].props.setdefault("seen_from", []).append(rec.account)
 

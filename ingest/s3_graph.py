@@ -7,9 +7,9 @@ from graphscope.ingest.base_graph import (
     Sources,
     account_node,
     each_record,
+    encrypted_by,
     in_account,
     items,
-    kms_key_arn,
     obj,
     policy_document,
 )
@@ -87,10 +87,14 @@ def _encryption(b: GraphBuilder, rec: Record) -> None:
     node.props["encryption"] = config or None
     for rule in items(config, "Rules"):
         default = obj(rule, "ApplyServerSideEncryptionByDefault")
-        key = kms_key_arn(default.get("KMSMasterKeyID"), node.account or rec.account, node.region)
-        if key:
-            b.ref(key, "kms_key")
-            b.edge(arn, key, "encrypted_by", algorithm=default.get("SSEAlgorithm"))
+        encrypted_by(
+            b,
+            arn,
+            default.get("KMSMasterKeyID"),
+            node.account or rec.account,
+            node.region,
+            algorithm=default.get("SSEAlgorithm"),
+        )
 
 
 def _acl(b: GraphBuilder, rec: Record) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 from graphscope.ingest.base_graph import (
     GraphBuilder,
     Sources,
+    described,
     each_record,
-    in_account,
+    encrypted_by,
     items,
-    kms_key_arn,
     obj,
     s3_bucket_arn,
 )
@@ -76,31 +76,18 @@ def sm_arn(account: str, region: str, rtype: str, name: str) -> str:
     return f"arn:aws:sagemaker:{region}:{account}:{rtype}/{name.lower()}"
 
 
-def _node(b: GraphBuilder, rec: Record, arn: str, kind: str, name: str, **props: Any) -> str:
-    b.node(arn, kind, name, rec.account, rec.region, **props)
-    in_account(b, arn, rec.account)
-    return arn
-
-
 def _list(
     b: GraphBuilder, rec: Record, key: str, arn_field: str, name_field: str, kind: str
 ) -> None:
     for item in items(rec.response, key):
         status = next((v for k, v in item.items() if k.endswith("Status")), None)
-        _node(b, rec, item[arn_field], kind, item.get(name_field, ""), status=status)
+        described(b, rec, item[arn_field], kind, item.get(name_field, ""), status=status)
 
 
 def _runs_as(b: GraphBuilder, src: str, role: str | None, **props: Any) -> None:
     if role:
         b.ref(role, "role")
         b.edge(src, role, "runs_as", **props)
-
-
-def _encrypted(b: GraphBuilder, rec: Record, src: str, key: str | None) -> None:
-    arn = kms_key_arn(key, rec.account, rec.region)
-    if arn:
-        b.ref(arn, "kms_key")
-        b.edge(src, arn, "encrypted_by")
 
 
 def _s3_edge(b: GraphBuilder, src: str, uri: str | None, kind: str, **props: Any) -> None:
@@ -113,7 +100,7 @@ def _s3_edge(b: GraphBuilder, src: str, uri: str | None, kind: str, **props: Any
 
 def _notebook(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["NotebookInstanceArn"],
@@ -126,7 +113,7 @@ def _notebook(b: GraphBuilder, rec: Record) -> None:
         subnet_id=r.get("SubnetId"),
     )
     _runs_as(b, arn, r.get("RoleArn"))
-    _encrypted(b, rec, arn, r.get("KmsKeyId"))
+    encrypted_by(b, arn, r.get("KmsKeyId"), rec.account, rec.region)
     lcc = r.get("NotebookInstanceLifecycleConfigName")
     if lcc:
         lcc_arn = sm_arn(rec.account, rec.region, "notebook-instance-lifecycle-config", lcc)
@@ -136,7 +123,7 @@ def _notebook(b: GraphBuilder, rec: Record) -> None:
 
 def _domain(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["DomainArn"],
@@ -148,7 +135,7 @@ def _domain(b: GraphBuilder, rec: Record) -> None:
         network_access=r.get("AppNetworkAccessType"),
     )
     _runs_as(b, arn, obj(r, "DefaultUserSettings").get("ExecutionRole"), default=True)
-    _encrypted(b, rec, arn, r.get("KmsKeyId"))
+    encrypted_by(b, arn, r.get("KmsKeyId"), rec.account, rec.region)
 
 
 def _user_profile(b: GraphBuilder, rec: Record) -> None:
@@ -156,7 +143,7 @@ def _user_profile(b: GraphBuilder, rec: Record) -> None:
     arn = r.get("UserProfileArn") or sm_arn(
         rec.account, rec.region, "user-profile", f"{r['DomainId']}/{r['UserProfileName']}"
     )
-    _node(
+    described(
         b,
         rec,
         arn,
@@ -183,7 +170,7 @@ def _containers(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _model(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["ModelArn"],
@@ -207,7 +194,7 @@ def _model_arn(b: GraphBuilder, rec: Record, name: str) -> str:
 
 def _endpoint_config(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["EndpointConfigArn"],
@@ -215,7 +202,7 @@ def _endpoint_config(b: GraphBuilder, rec: Record) -> None:
         r.get("EndpointConfigName", ""),
         data_capture=r.get("DataCaptureConfig"),
     )
-    _encrypted(b, rec, arn, r.get("KmsKeyId"))
+    encrypted_by(b, arn, r.get("KmsKeyId"), rec.account, rec.region)
     for variant in items(r, "ProductionVariants"):
         if variant.get("ModelName"):
             b.edge(
@@ -231,7 +218,7 @@ def _endpoint_config(b: GraphBuilder, rec: Record) -> None:
 
 def _endpoint(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["EndpointArn"],
@@ -258,7 +245,7 @@ def _endpoint(b: GraphBuilder, rec: Record) -> None:
 
 def _training_job(b: GraphBuilder, rec: Record) -> None:
     r = rec.response
-    arn = _node(
+    arn = described(
         b,
         rec,
         r["TrainingJobArn"],
@@ -273,4 +260,4 @@ def _training_job(b: GraphBuilder, rec: Record) -> None:
         _s3_edge(b, arn, uri, "trained_on", channel=channel.get("ChannelName"))
     _s3_edge(b, arn, obj(r, "OutputDataConfig").get("S3OutputPath"), "stores_artifacts")
     _s3_edge(b, arn, obj(r, "ModelArtifacts").get("S3ModelArtifacts"), "stores_artifacts")
-    _encrypted(b, rec, arn, obj(r, "OutputDataConfig").get("KmsKeyId"))
+    encrypted_by(b, arn, obj(r, "OutputDataConfig").get("KmsKeyId"), rec.account, rec.region)
