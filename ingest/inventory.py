@@ -37,6 +37,7 @@ from graphscope.ingest.collect_ops import (
 )
 from graphscope.ingest.snapshot import Gap, Record, Snapshot
 from graphscope.model import Node
+from graphscope.org import org_path
 from graphscope.store.base import GraphStore
 from graphscope.store.memory import MemoryGraphStore
 
@@ -168,25 +169,10 @@ class Inventory:
             return None
         if node.props.get("not_in_organization"):
             return OrgPolicies(account, False, False, (), ())
-        path: list[Node] = [node]
-        seen = {account}
-        while True:
-            parent = next(
-                (
-                    e.dst
-                    for e in self.store.out_edges(path[-1].id, {"member_of"})
-                    if (n := self.store.node(e.dst)) is not None
-                    and n.kind in ("org_unit", "org_root")
-                ),
-                None,
-            )
-            if parent is None or parent in seen:
-                break
-            seen.add(parent)
-            path.append(self.store.node(parent))  # type: ignore[arg-type]
-        if path[-1].kind != "org_root":
+        ids = org_path(self.store, account)
+        if ids is None:
             return None
-        path.reverse()
+        path = [n for i in ids if (n := self.store.node(i)) is not None]
         levels = {"scp": [], "rcp": []}  # type: dict[str, list[OrgLevel]]
         for level in path:
             by_kind: dict[str, list[PolicyDoc]] = defaultdict(list)

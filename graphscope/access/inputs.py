@@ -14,6 +14,7 @@ from typing import Any
 from graphscope.arn import parse_arn
 from graphscope.iam import CompiledPolicy, PolicyKind, PolicySet, compile_policy
 from graphscope.model import Node
+from graphscope.org import org_path
 from graphscope.store import GraphStore
 
 # Node property names the inventory loader fills (a contract between ingest and access).
@@ -70,9 +71,10 @@ class AccessInputs:
         """SCPs or RCPs per level, root first, down to the account; empty without Organizations."""
         if not account:
             return ()
-        chain = self._org_chain(account)
+        start = self.account_node(account)
+        chain = org_path(self.store, start) if start is not None else None
         if not chain:
-            return ()
+            return ()  # not placed under a root: the loader reports the gap
         pkind = PolicyKind.SCP if kind == "scp" else PolicyKind.RCP
         levels = []
         for holder in chain:
@@ -91,22 +93,6 @@ class AccessInputs:
             if pols:
                 levels.append(tuple(pols))
         return tuple(levels)
-
-    def _org_chain(self, account: str) -> list[str]:
-        """Account node id up through its OUs to the root, returned root first."""
-        start = self.account_node(account)
-        if start is None:
-            return []
-        chain, seen, cur = [start], {start}, start
-        while True:
-            parents = [e.dst for e in self.store.out_edges(cur, {"member_of"})]
-            parents = [p for p in parents if p not in seen and _is_org_level(self.store, p)]
-            if not parents:
-                break
-            cur = parents[0]
-            seen.add(cur)
-            chain.append(cur)
-        return chain[::-1] if len(chain) > 1 else []
 
     def account_node(self, account: str) -> str | None:
         return self._accounts.get(account)
@@ -231,11 +217,6 @@ class AccessInputs:
 
     def principals(self) -> Iterator[Node]:
         return self.store.nodes(PRINCIPAL_KINDS)
-
-
-def _is_org_level(store: GraphStore, node_id: str) -> bool:
-    node = store.node(node_id)
-    return node is not None and node.kind in ("org_root", "org_unit", "account")
 
 
 def account_of(store: GraphStore, node_id: str) -> str | None:
