@@ -7,17 +7,15 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from graphscope.eventstore import EventStore
 
 from .conftest import ATTACKER_KEY, HAIKU, INCIDENT, SONNET
-from .test_s3 import FAKE_ENV, _free_port
 
 GROUP = "/aws/bedrock/modelinvocations"
 INCIDENT_START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -29,11 +27,8 @@ def _iso(minutes: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
+def endpoint(start_moto: Callable[[], str]) -> Iterator[str]:
+    url = start_moto()
     logs = boto3.client(
         "logs",
         endpoint_url=url,
@@ -64,7 +59,6 @@ def endpoint() -> Iterator[str]:
         logGroupName=GROUP, logStreamName="aws/bedrock/modelinvocations", logEvents=events
     )
     yield url
-    server.stop()
 
 
 def test_log_group_records_and_window(endpoint: str) -> None:
@@ -97,8 +91,10 @@ def test_log_group_records_and_window(endpoint: str) -> None:
     assert r.added == 3
 
 
-def test_cli_joins_log_group_records_to_the_tree(endpoint: str) -> None:
-    env = {**os.environ, **FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}
+def test_cli_joins_log_group_records_to_the_tree(
+    endpoint: str, fake_aws_env: dict[str, str]
+) -> None:
+    env = {**os.environ, **fake_aws_env, "AWS_ENDPOINT_URL": endpoint}
     out = subprocess.run(
         [
             sys.executable,

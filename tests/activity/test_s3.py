@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from graphscope.eventstore import EventStore
 from graphscope.ingest.logs_s3 import list_log_keys, parse_s3_url
@@ -22,25 +20,11 @@ from .conftest import ATTACKER_KEY, INCIDENT
 
 BUCKET = "org-cloudtrail-logs"
 OLD_KEY = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/02/01/111122223333_CloudTrail_us-east-1_20260201T1000Z_old.json"
-FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
+def endpoint(start_moto: Callable[[], str]) -> Iterator[str]:
+    url = start_moto()
     client = boto3.client(
         "s3",
         endpoint_url=url,
@@ -78,7 +62,6 @@ def endpoint() -> Iterator[str]:
         Body=b"\x1f\x8bnot read",
     )
     yield url
-    server.stop()
 
 
 @pytest.fixture()
@@ -139,8 +122,8 @@ def test_s3_ingest_equals_local_ingest(s3) -> None:
     assert all(e.file.startswith(f"s3://{BUCKET}/AWSLogs/") for e in remote.events_between())
 
 
-def test_cli_reads_s3(endpoint: str) -> None:
-    env = {**os.environ, **FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}
+def test_cli_reads_s3(endpoint: str, fake_aws_env: dict[str, str]) -> None:
+    env = {**os.environ, **fake_aws_env, "AWS_ENDPOINT_URL": endpoint}
     cmd = [
         sys.executable,
         "-c",
@@ -185,8 +168,10 @@ def test_cli_reads_s3(endpoint: str) -> None:
     ]
 
 
-def test_unreachable_bucket_exits_cleanly(endpoint: str, tmp_path: Path) -> None:
-    env = {**os.environ, **FAKE_ENV, "AWS_ENDPOINT_URL": endpoint}
+def test_unreachable_bucket_exits_cleanly(
+    endpoint: str, tmp_path: Path, fake_aws_env: dict[str, str]
+) -> None:
+    env = {**os.environ, **fake_aws_env, "AWS_ENDPOINT_URL": endpoint}
     out = subprocess.run(
         [
             sys.executable,

@@ -5,42 +5,28 @@ from __future__ import annotations
 import logging
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    port = server._server.server_address[1]  # the port the OS picked
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+def moto_endpoint(start_moto: Callable[[], str]) -> str:
+    return start_moto()
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, fake_aws_env: dict[str, str]) -> str:
     """Fake credentials, every boto3 client pointed at the moto server, and a fresh backend."""
     for k in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    for k, v in FAKE_ENV.items():
+    for k, v in fake_aws_env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     req = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
