@@ -159,3 +159,22 @@ class WhoCanReport(ContractModel):
 
 class PathReport(ContractModel):
     paths: list[list[HopOut]]
+
+
+# --- the scope report: `graphscope scope --format json` and `POST /v1/scope` ---
+
+
+class ContainmentStep(ContractModel):
+    action: str
+    command: str
+
+
+class ScopeReport(ContractModel):
+    """The product's main answer: potential + observed + coverage + containment for one subject."""
+
+    subject: Subject
+    window: Window
+    potential: Potential
+    observed: Observed
+    coverage: Coverage
+    containment: list[ContainmentStep]

@@ -1,0 +1,1 @@
+"""Incident reports: Markdown and self-contained HTML renderings of the scope report."""

@@ -1,0 +1,1 @@
+"""Interactive, self-contained graph views (pyvis) of scope, who-can and path results."""
