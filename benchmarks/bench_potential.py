@@ -30,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth_org
 
+from graphscope.access.identity_edges import identity_hops
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
 from graphscope.ingest.inventory import load_inventory
-from graphscope.queries.potential import who_can
+from graphscope.queries.potential import paths_between, who_can
 
 TARGET_BUILD_S, TARGET_REACH_S, TARGET_MEM_MB = 60.0, 2.0, 4096.0
 
@@ -146,6 +147,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/gs-bench-org"))
     ap.add_argument("--no-who-can", action="store_true")
+    ap.add_argument(
+        "--no-identity-hops", action="store_true", help="skip listing every identity hop"
+    )
     ap.add_argument("--reach-timeout", type=float, default=300.0, help="seconds per query")
     ap.add_argument("--no-cloudsplaining", action="store_true")
     args = ap.parse_args()
@@ -191,6 +195,26 @@ def main() -> None:
             kinds[r.node.kind] = kinds.get(r.node.kind, 0) + 1
         rows[-1] = (*rows[-1], kinds)
 
+    path_s, path_n = 0.0, 0
+    t0 = time.perf_counter()
+    try:
+        with _deadline(args.reach_timeout):
+            target = sorted(n.id for n in store.nodes({"s3_bucket"}))[-1]
+            path_n = len(paths_between(engine, users[0], target).paths)
+    except TimeoutError:
+        path_n = -1
+    path_s = time.perf_counter() - t0
+
+    hops_s, hops_n = None, 0
+    if not args.no_identity_hops:
+        t0 = time.perf_counter()
+        try:
+            with _deadline(args.reach_timeout * 4):
+                hops_n = len(identity_hops(engine))
+        except TimeoutError:
+            hops_n = -1
+        hops_s = time.perf_counter() - t0
+
     who_s = None
     bucket = sorted(n.id for n in store.nodes({"s3_bucket"}))[0]
     who_n = 0
@@ -220,8 +244,14 @@ def main() -> None:
             print(f"    {arn}: NOT FINISHED within --reach-timeout")
         else:
             print(f"    {arn}: {n} nodes reached {dict(sorted(kinds.items()))}")
+    print(_row("path (plain user -> one bucket)", path_s, "s", TARGET_REACH_S))
+    print(f"    {path_n} paths" if path_n >= 0 else "    not finished")
+    if hops_s is not None:
+        print(_row("identity hops of the whole org (cold)", hops_s, "s", None))
+        print(f"    {hops_n} hops" if hops_n >= 0 else "    not finished")
     if who_s is not None:
-        print(_row("who-can (one bucket, every principal)", who_s, "s", None))
+        label = "who-can (one bucket, every principal)"
+        print(_row(label + (", hops warm" if hops_s is not None else ""), who_s, "s", None))
         print(f"    {bucket}: {who_n} principals" if who_n >= 0 else "    not finished")
     print(_row("peak RSS (ru_maxrss)", peak, "MB", TARGET_MEM_MB))
     if not args.no_cloudsplaining:

@@ -13,7 +13,7 @@ import multiprocessing
 import sqlite3
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from graphscope.ingest.cloudtrail import OTHER_LOG_DIRS, Event, read_cloudtrail
+from graphscope.ingest.cloudtrail import OTHER_LOG_DIRS, Event, events_from, read_cloudtrail
 from graphscope.ingest.invocation_logs import Invocation, read_invocation_logs
 from graphscope.ingest.invocation_logs_cloudwatch import (
     is_log_group_url,
@@ -52,9 +52,15 @@ EVENT_COLUMNS = (
 )
 """Event fields the queries filter or group on get columns; the rest travel in one JSON blob,
 which keeps a row cheap to bind (SQLite's per-parameter cost dominates a bulk load)."""
-_BLOB_FIELDS = tuple(f for f in EVENT_FIELDS if f not in EVENT_COLUMNS)
+_BLOB_FIELDS = tuple(f for f in EVENT_FIELDS if f not in EVENT_COLUMNS and f != "file")
+SCHEMA_VERSION = 2
+"""PRAGMA user_version of stores this code writes; a store of another version is refused."""
+_LOADING = -1
+"""user_version while a first load into a file store runs without a write-ahead log."""
 INVOCATION_COLUMNS = tuple(f.name for f in fields(Invocation))
-_EVENT_SELECT = ", ".join(f'"{c}"' for c in (*EVENT_COLUMNS, "data"))
+_ROW_COLUMNS = (*EVENT_COLUMNS, "file_id", "data")
+_EVENT_SELECT = ", ".join(f'"{c}"' for c in _ROW_COLUMNS)
+_ROW_MARKS = ",".join("?" * len(_ROW_COLUMNS))
 _INV_SELECT = ", ".join(f'"{c}"' for c in INVOCATION_COLUMNS)
 _SEP = "\x1f"  # joins tuple columns (resources, s3_refs); never appears in an ARN
 _BATCH = 5000
@@ -81,9 +87,16 @@ _EVENT_INDEX_NAMES = (
     "ev_name",
 )
 
+# Uniqueness (idempotent ingest) is kept by unique indexes rather than primary keys, so that a
+# bulk load can drop them, append rows in file order and rebuild them with one sort.
+_UNIQUE_INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS ev_pk ON events(key);
+CREATE UNIQUE INDEX IF NOT EXISTS er_pk ON event_resources(arn, key);
+"""
 _SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS events ({", ".join(f'"{c}"' + (" TEXT PRIMARY KEY" if c == "key" else "") for c in EVENT_COLUMNS)}, data BLOB);
-CREATE TABLE IF NOT EXISTS event_resources (arn TEXT, key TEXT, PRIMARY KEY (arn, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS events ({", ".join(f'"{c}"' for c in EVENT_COLUMNS)}, file_id INTEGER, data BLOB);
+CREATE TABLE IF NOT EXISTS event_resources (arn TEXT NOT NULL, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS invocations ({", ".join(f'"{c}"' + (" TEXT PRIMARY KEY" if c == "key" else "") for c in INVOCATION_COLUMNS)});
 CREATE INDEX IF NOT EXISTS inv_identity ON invocations(identity_arn, time);
 CREATE INDEX IF NOT EXISTS inv_request ON invocations(request_id);
@@ -118,18 +131,20 @@ class KeyUse:
     count: int
 
 
-_COLUMN_VALUES = attrgetter(*EVENT_COLUMNS)
-_BLOB_VALUES = attrgetter(*_BLOB_FIELDS)
+_VALUES = attrgetter(*EVENT_COLUMNS, *_BLOB_FIELDS)  # one C call for the whole row
+_N_COLUMNS = len(EVENT_COLUMNS)
 
 
-def _event_row(e: Event) -> tuple:
-    return (*_COLUMN_VALUES(e), orjson.dumps(_BLOB_VALUES(e)))
+def _event_row(e: Event, file_id: int) -> tuple:
+    v = _VALUES(e)
+    return (*v[:_N_COLUMNS], file_id, orjson.dumps(v[_N_COLUMNS:]))
 
 
-def _row_event(row: Sequence) -> Event:
+def _row_event(row: Sequence, paths: dict[int, str]) -> Event:
     values = dict(zip(EVENT_COLUMNS, row, strict=False))
     values.update(zip(_BLOB_FIELDS, orjson.loads(row[-1]), strict=True))
     values["resources"] = tuple(values["resources"])
+    values["file"] = paths.get(row[-2], "?")
     return Event(**values)
 
 
@@ -145,12 +160,18 @@ def _row_inv(row: Sequence) -> Invocation:
     return Invocation(**values)
 
 
-def _row_batches(events: Iterable[Event]) -> Iterator[tuple[list[tuple], list[tuple[str, str]]]]:
-    """Events -> (event rows, (resource ARN, event key) rows), _BATCH events at a time."""
+def _row_batches(
+    events: Iterable[Event], file_id: Callable[[str], int] = lambda _: 0
+) -> Iterator[tuple[list[tuple], list[tuple[str, str]]]]:
+    """Events -> (event rows, (resource ARN, event key) rows), _BATCH events at a time. The
+    source file is stored once (files table) and referenced by id from each row."""
     rows: list[tuple] = []
     resources: list[tuple[str, str]] = []
+    last_file, last_id = "", 0
     for e in events:
-        rows.append(_event_row(e))
+        if e.file is not last_file:  # events arrive file by file: one lookup per file
+            last_file, last_id = e.file, file_id(e.file)
+        rows.append(_event_row(e, last_id))
         for arn in e.resources:
             resources.append((arn, e.key))
         if len(rows) >= _BATCH:
@@ -167,14 +188,11 @@ def _parse_to_shard(path: str, shard: str) -> ReadStats:
     db = sqlite3.connect(shard)
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
-    db.execute(
-        f"CREATE TABLE events ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in EVENT_COLUMNS)}, data BLOB)"
-    )
+    db.execute(f"CREATE TABLE events ({_EVENT_SELECT})")
     db.execute("CREATE TABLE event_resources (arn TEXT, key TEXT)")
-    marks = ",".join("?" * (len(EVENT_COLUMNS) + 1))
     with db:
         for rows, resources in _row_batches(read_cloudtrail([path], stats)):
-            db.executemany(f"INSERT INTO events VALUES ({marks})", rows)
+            db.executemany(f"INSERT INTO events VALUES ({_ROW_MARKS})", rows)
             db.executemany("INSERT INTO event_resources VALUES (?, ?)", resources)
     db.close()
     return stats
@@ -182,8 +200,9 @@ def _parse_to_shard(path: str, shard: str) -> ReadStats:
 
 def _parallel_shards(
     files: list[str], workers: int, stats: ReadStats, progress: bool
-) -> Iterator[str]:
-    """Parse files in child processes, a bounded number in flight; yield shard paths in file order."""
+) -> Iterator[tuple[str, str]]:
+    """Parse files in child processes, a bounded number in flight; yield (shard, source file)
+    in file order."""
     # fork where the platform has it: children start at once and need no importable __main__
     # (they never touch the parent's SQLite connection); spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
@@ -198,14 +217,14 @@ def _parallel_shards(
         def submit(item: tuple[int, str] | None) -> None:
             if item is not None:
                 shard = str(Path(tmp) / f"shard-{item[0]}.sqlite")
-                pending.append((shard, pool.submit(_parse_to_shard, item[1], shard)))
+                pending.append((shard, item[1], pool.submit(_parse_to_shard, item[1], shard)))
 
         for _ in range(2 * workers):
             submit(next(todo, None))
         while pending:
-            shard, future = pending.popleft()
+            shard, path, future = pending.popleft()
             stats.merge(future.result())
-            yield shard
+            yield shard, path
             Path(shard).unlink(missing_ok=True)
             submit(next(todo, None))
 
@@ -220,71 +239,153 @@ class EventStore:
             "PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY"
         )
         self.db.execute("PRAGMA synchronous=OFF")
-        # the primary-key index takes random inserts: keep its working set in memory (256 MB)
+        # index builds and probes of the unique keys: keep their working set in memory (256 MB)
         self.db.execute("PRAGMA cache_size=-262144")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'events'")
+        if version == _LOADING:
+            self.db.close()
+            raise ValueError(
+                f"{self.path}: the first load into this event store was interrupted; delete it "
+                "and ingest again"
+            )
+        if tables.fetchone()[0] and version != SCHEMA_VERSION:
+            self.db.close()
+            raise ValueError(
+                f"{self.path}: an event store of another graphscope version (schema {version}, "
+                f"this one writes {SCHEMA_VERSION}); give a new --store path"
+            )
         self.db.executescript(_SCHEMA)
+        self.db.executescript(_UNIQUE_INDEXES)
         self.db.executescript(_EVENT_INDEXES)
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._key_uses: list[KeyUse] | None = None
+        self._file_ids: dict[str, int] = {}
+        self._paths: dict[int, str] | None = None
 
     def close(self) -> None:
         self.db.close()
 
+    def _file_id(self, path: str) -> int:
+        fid = self._file_ids.get(path)
+        if fid is None:
+            self.db.execute("INSERT OR IGNORE INTO files (path) VALUES (?)", (path,))
+            fid = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()[0]
+            self._file_ids[path] = fid
+            self._paths = None
+        return fid
+
+    def _file_paths(self) -> dict[int, str]:
+        if self._paths is None:
+            self._paths = dict(self.db.execute("SELECT id, path FROM files"))
+        return self._paths
+
     # ingest -----------------------------------------------------------------------------------
     def add_events(self, events: Iterable[Event]) -> tuple[int, int]:
         """Insert events; returns (added, duplicates). Repeats of a stored key are ignored."""
-        return self._insert(_row_batches(events))
+        return self._insert(_row_batches(events, self._file_id))
 
-    def _insert_shards(self, shards: Iterable[str]) -> tuple[int, int]:
-        """Copy rows from worker shard files (see _parse_to_shard) into the store."""
+    def _load(self, steps: Iterable[int]) -> tuple[int, int]:
+        """Run a load (each step inserts rows and yields how many it offered); returns (added,
+        duplicates).
+
+        A big load (_BULK_ROWS rows, and at least a quarter of what the store holds) drops every
+        index, appends, then deduplicates and rebuilds them in single sorted passes: building an
+        index at once is several times cheaper than keeping it up to date row by row. Small
+        loads into a big store keep the indexes (INSERT OR IGNORE does the deduplication)."""
         self._key_uses = None
         existing = self.event_count()
-        added = seen = 0
+        ev_mark = self.db.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
+        res_mark = self.db.execute(
+            "SELECT coalesce(max(rowid), 0) FROM event_resources"
+        ).fetchone()[0]
+        # a first load into a file store has nothing to protect: skip the write-ahead log's
+        # second copy of every page (a crash leaves a store that refuses to open, not a wrong one)
+        fresh_file = existing == 0 and self.path != ":memory:"
+        if fresh_file:  # marked until it completes, so an interrupted load is refused on open
+            self.db.execute(f"PRAGMA user_version = {_LOADING}")
+            self.db.execute("PRAGMA journal_mode=MEMORY")
+        seen = self._run_steps(steps, existing, ev_mark, res_mark)
+        if fresh_file:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        added = self.event_count() - existing
+        return added, seen - added
+
+    def _run_steps(self, steps: Iterable[int], existing: int, ev_mark: int, res_mark: int) -> int:
+        seen = 0
         dropped = False
-        for shard in shards:
-            self.db.execute("ATTACH DATABASE ? AS shard", (shard,))
-            with self.db:
-                before = self.db.total_changes
-                self.db.execute("INSERT OR IGNORE INTO events SELECT * FROM shard.events")
-                added += self.db.total_changes - before
-                seen += self.db.execute("SELECT count(*) FROM shard.events").fetchone()[0]
+        with self.db:
+            for n in steps:
+                seen += n
+                if not dropped and seen >= _BULK_ROWS and seen * 4 >= existing:
+                    for name in (*_EVENT_INDEX_NAMES, "ev_pk", "er_pk"):
+                        self.db.execute(f"DROP INDEX IF EXISTS {name}")
+                    dropped = True
+        if dropped:
+            self._rebuild_unique(ev_mark, res_mark)
+            self.db.executescript(_EVENT_INDEXES)
+        return seen
+
+    def _rebuild_unique(self, ev_mark: int, res_mark: int) -> None:
+        """Recreate the unique indexes after a bulk load, first deleting the rows of this load
+        that repeat each other or rows already stored (one sort each, in SQLite)."""
+        try:
+            self.db.executescript(_UNIQUE_INDEXES)
+            return
+        except sqlite3.IntegrityError:
+            pass  # the load repeated events: remove the repeats, then index
+        with self.db:
+            for table, cols, mark in (
+                ("events", "key", ev_mark),
+                ("event_resources", "arn, key", res_mark),
+            ):
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE rowid > ? AND rowid NOT IN "
+                    f"(SELECT min(rowid) FROM {table} WHERE rowid > ? GROUP BY {cols})",
+                    (mark, mark),
+                )
+                if mark:
+                    self.db.execute(
+                        f"DELETE FROM {table} WHERE rowid > ? AND ({cols}) IN "
+                        f"(SELECT {cols} FROM {table} WHERE rowid <= ?)",
+                        (mark, mark),
+                    )
+        self.db.executescript(_UNIQUE_INDEXES)
+
+    def _insert_shards(self, shards: Iterable[tuple[str, str]]) -> tuple[int, int]:
+        """Copy rows from worker shard files (see _parse_to_shard) into the store."""
+        cols = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+        ev_sql = f"INSERT OR IGNORE INTO events ({_EVENT_SELECT}) SELECT {cols}, ?, data FROM shard.events"
+
+        def steps() -> Iterator[int]:
+            for shard, path in shards:
+                fid = self._file_id(path)
+                self.db.execute("ATTACH DATABASE ? AS shard", (shard,))
+                self.db.execute(ev_sql, (fid,))
                 self.db.execute(
                     "INSERT OR IGNORE INTO event_resources SELECT * FROM shard.event_resources"
                 )
-                if not dropped and seen >= _BULK_ROWS and seen * 4 >= existing:
-                    for name in _EVENT_INDEX_NAMES:
-                        self.db.execute(f"DROP INDEX IF EXISTS {name}")
-                    dropped = True
-            self.db.execute("DETACH DATABASE shard")
-        if dropped:
-            self.db.executescript(_EVENT_INDEXES)
-        return added, seen - added
+                n = self.db.execute("SELECT count(*) FROM shard.events").fetchone()[0]
+                self.db.commit()
+                self.db.execute("DETACH DATABASE shard")
+                yield n
+
+        return self._load(steps())
 
     def _insert(
         self, batches: Iterable[tuple[list[tuple], list[tuple[str, str]]]]
     ) -> tuple[int, int]:
-        # A big load drops the secondary indexes and rebuilds them once at the end: building an
-        # index in one pass is several times cheaper than maintaining it row by row. Small
-        # loads into a big store keep them (a rebuild would cost more than it saves).
-        ev_sql = f"INSERT OR IGNORE INTO events VALUES ({','.join('?' * (len(EVENT_COLUMNS) + 1))})"
+        ev_sql = f"INSERT OR IGNORE INTO events VALUES ({_ROW_MARKS})"
         res_sql = "INSERT OR IGNORE INTO event_resources VALUES (?, ?)"
-        self._key_uses = None
-        existing = self.event_count()
-        added = seen = 0
-        dropped = False
-        with self.db:
+
+        def steps() -> Iterator[int]:
             for rows, resources in batches:
-                before = self.db.total_changes
                 self.db.executemany(ev_sql, rows)
-                added += self.db.total_changes - before
                 self.db.executemany(res_sql, resources)
-                seen += len(rows)
-                if not dropped and seen >= _BULK_ROWS and seen * 4 >= existing:
-                    for name in _EVENT_INDEX_NAMES:
-                        self.db.execute(f"DROP INDEX IF EXISTS {name}")
-                    dropped = True
-        if dropped:
-            self.db.executescript(_EVENT_INDEXES)
-        return added, seen - added
+                yield len(rows)
+
+        return self._load(steps())
 
     def add_invocations(self, invocations: Iterable[Invocation]) -> tuple[int, int]:
         sql = (
@@ -336,7 +437,7 @@ class EventStore:
             events = read_cloudtrail_s3(urls, since, until, result.stats, client=s3_client)
             if progress:
                 events = track(events, "reading CloudTrail from S3")
-            s3_added, s3_dupes = self._insert(_row_batches(events))
+            s3_added, s3_dupes = self._insert(_row_batches(events, self._file_id))
         else:
             s3_added = s3_dupes = 0
         if not paths:
@@ -349,7 +450,7 @@ class EventStore:
             events = read_cloudtrail(paths, result.stats)
             if progress:
                 events = track(events, "reading CloudTrail")
-            result.added, result.duplicates = self._insert(_row_batches(events))
+            result.added, result.duplicates = self._insert(_row_batches(events, self._file_id))
         result.added += s3_added
         result.duplicates += s3_dupes
         self._record(result)
@@ -386,13 +487,29 @@ class EventStore:
         self._record(result)
         return result
 
+    def ingest_records(
+        self, name: str, records: Iterable[tuple[int, Any]], kind: str = "cloudtrail-query"
+    ) -> IngestResult:
+        """CloudTrail records from a query (Athena, CloudTrail Lake), named `name` in issues.
+
+        `kind` "cloudtrail-query" marks the store as holding a filtered pull: coverage then does not
+        read missing hours or absent data events from it (the filter explains the silence)."""
+        result = IngestResult(kind, ReadStats(), paths=[name])
+        result.stats.files += 1
+        result.stats.file_names.append(name)
+        events = events_from(name, records, result.stats)
+        result.added, result.duplicates = self._insert(_row_batches(events, self._file_id))
+        self._record(result)
+        return result
+
     # queries ----------------------------------------------------------------------------------
     def _events(self, where: str, params: Sequence = ()) -> Iterator[Event]:
         cols = _EVENT_SELECT
+        paths = self._file_paths()
         for row in self.db.execute(
             f"SELECT {cols} FROM events WHERE {where} ORDER BY time, key", params
         ):
-            yield _row_event(row)
+            yield _row_event(row, paths)
 
     def event_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -411,6 +528,14 @@ class EventStore:
         if since:
             return self._events("principal = ? AND time >= ?", (principal, since))
         return self._events("principal = ?", (principal,))
+
+    def events_by_principal_prefix(
+        self, prefix: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Event]:
+        """Events of every principal whose ARN starts with `prefix` (a role's sessions:
+        arn:aws:sts::A:assumed-role/R/), through the (principal, time) index."""
+        where = "principal >= ? AND principal < ? AND time >= ? AND time <= ?"
+        return self._events(where, (prefix, prefix + "\uffff", since or "", until or "9999"))
 
     def events_by_session(self, principal: str, session_created: str) -> Iterator[Event]:
         """Every event of one session, whatever key it used (console sessions rotate keys)."""

@@ -14,8 +14,8 @@ from pathlib import Path
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
 from graphscope.eventstore import EventStore, IngestResult
-from graphscope.ingest.invocation_logs_cloudwatch import is_log_group_url
 from graphscope.ingest.inventory import Inventory, load_inventory
+from graphscope.ingest.invocation_logs_cloudwatch import is_log_group_url
 from graphscope.ingest.logs_s3 import is_s3_url
 from graphscope.queries.activity import window_bound
 from graphscope.store import GraphStore, MemoryGraphStore

@@ -364,6 +364,8 @@ def _created(
     name: str, resp: dict[str, Any], params: dict[str, Any], resources: list[str]
 ) -> tuple[str | None, str | None]:
     """(ARN, name) of what a successful creating call made, from its response or request."""
+    if not name.startswith(_CREATE_VERBS):  # most calls: decided without further work
+        return None, None
     base = name.rstrip("0123456789v") if name[-1:].isdigit() else name
     if not base.startswith(_CREATE_VERBS) or base in _NOT_CREATIONS:
         return None, None

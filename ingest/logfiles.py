@@ -236,13 +236,18 @@ def iter_raw_records(
                 items = ("single-record", [doc])
             fmt, records = items
             stats.formats[fmt] += 1
-            check_size = size > MAX_RECORD_BYTES
+            # Only a document bigger than the limit can hold an enormous record, and only while
+            # the bytes not yet measured exceed it: measure records until that budget runs out.
+            budget = size
             for index, rec in enumerate(records):
-                if check_size and len(orjson.dumps(rec)) > MAX_RECORD_BYTES:
-                    stats.skip(
-                        name, index, f"enormous record (over {MAX_RECORD_BYTES} bytes) skipped"
-                    )
-                    continue
+                if budget > MAX_RECORD_BYTES:
+                    n = len(orjson.dumps(rec))
+                    budget -= n
+                    if n > MAX_RECORD_BYTES:
+                        stats.skip(
+                            name, index, f"enormous record (over {MAX_RECORD_BYTES} bytes) skipped"
+                        )
+                        continue
                 try:
                     yield index, unwrap(rec)
                 except orjson.JSONDecodeError as exc:

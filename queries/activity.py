@@ -16,9 +16,14 @@ Decisions (tested in tests/activity/):
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import orjson
 
 from graphscope.arn import kind_for_arn, parse_arn
 from graphscope.elements import classify
@@ -38,7 +43,7 @@ from graphscope.queries.contract import (
     Subject,
     Window,
 )
-from graphscope.queries.coverage import coverage_gaps
+from graphscope.queries.coverage import coverage_gaps, inventory_gaps
 from graphscope.queries.sessions import (
     SessionTree,
     issued_credential,
@@ -48,6 +53,9 @@ from graphscope.queries.sessions import (
 )
 from graphscope.schema import ELEMENTS
 from graphscope.store.base import GraphStore
+
+if TYPE_CHECKING:
+    from graphscope.ingest.inventory import Inventory
 
 RUNTIME_CALLS = frozenset(
     {
@@ -120,6 +128,39 @@ class ActivityResult:
     unclassified: Counter[tuple[str, str]]
     ambiguous_invocations: int
     event_count: int
+    # where the subject acted, per (account, region), and where it called Bedrock runtime APIs:
+    # inventory-derived coverage (queries/coverage.inventory_gaps) checks those places' logging
+    regions: dict[tuple[str | None, str | None], Agg] = field(default_factory=dict)
+    runtime_regions: set[tuple[str | None, str | None]] = field(default_factory=set)
+    # (application ARN, resource, action) -> calls its role made right after the subject's
+    # invocations (attributed by time proximity; see proxy_activity)
+    proxied: dict[tuple[str, str, str], Agg] = field(default_factory=dict)
+
+
+ATTRIBUTION_FIELD = "attribution" in ElementItem.model_fields
+"""Whether the contract's ElementItem carries an attribution marker (an additive extension)."""
+
+
+def _proxy_marker(chain: ProxyChain) -> str:
+    return (
+        f"attributed by time proximity: made by {chain.app}'s role within "
+        f"{PROXY_WINDOW_SECONDS} s after the subject invoked it"
+    )
+
+
+def _element_item(source: str, name: str, agg: Agg, attribution: str | None = None) -> ElementItem:
+    values = {
+        "event_source": source,
+        "event_name": name,
+        "count": agg.count,
+        "error_count": agg.error_count,
+        "resources": sorted(agg.resources),
+        "first_seen": agg.first_seen,
+        "last_seen": agg.last_seen,
+    }
+    if attribution is not None and ATTRIBUTION_FIELD:
+        values["attribution"] = attribution
+    return ElementItem(**values)
 
 
 def window_bound(value: str | None, end: bool = False) -> str | None:
@@ -130,9 +171,38 @@ def window_bound(value: str | None, end: bool = False) -> str | None:
     if len(v) == 10:
         v += "T23:59:59Z" if end else "T00:00:00Z"
     try:
-        return normalise_time(v)
-    except RecordError as exc:
+        out = normalise_time(v)
+        datetime.fromisoformat(out.replace("Z", "+00:00"))  # the fast path checks shape only
+        return out
+    except (RecordError, ValueError) as exc:
         raise ValueError(f"bad time {value!r}: give ISO-8601 like 2024-05-01T12:00:00Z") from exc
+
+
+def _bearer_key(tree: SessionTree, e: Event) -> str | None:
+    """A call made with a Bedrock API key names no key: the tree's API key for that user minted
+    last before the call is the credential it used (the coverage note says why)."""
+    if not e.bearer or e.access_key_id:
+        return None
+    minted = [
+        c
+        for c in tree.credentials.values()
+        if c.kind == "bedrock-api-key"
+        and c.principal == e.principal
+        and (c.created or "") <= e.time
+    ]
+    return max(minted, key=lambda c: c.created or "").key_id if minted else None
+
+
+def subject_scope(
+    store: EventStore, access_key: str | None, principal: str | None
+) -> tuple[set[str], set[str]]:
+    """The key ids and principal ARNs of the subject's tree as the store resolves it now: what a
+    filtered pull (ingest/athena.py) asks for next."""
+    tree = resolve_tree(
+        access_key, principal, store.issuances(), store.key_uses(), store.login_profile_changes()
+    )
+    principals = tree.principals() | ({tree.root_principal} if tree.root_principal else set())
+    return set(tree.key_ids), {p for p in principals if p.startswith("arn:")}
 
 
 def subject_events(store: EventStore, tree: SessionTree) -> Iterable[Event]:
@@ -228,6 +298,222 @@ def _windows(store: EventStore, tree: SessionTree) -> tuple[dict, dict]:
     return tree_w, foreign
 
 
+PROXY_CALLS = frozenset(
+    {
+        "InvokeAgent",
+        "InvokeInlineAgent",
+        "Retrieve",
+        "RetrieveAndGenerate",
+        "RetrieveAndGenerateStream",
+        "InvokeFlow",
+    }
+)
+"""Subject calls that make an AI application act with its own role (elements.md: Proxy)."""
+PROXY_WINDOW_SECONDS = 120
+"""Calls of the application's role this long after the subject's call are attributed to it by
+time proximity (an agent's turn or a knowledge-base query finishes within seconds; longer
+agent runs are cut off, which the coverage note says)."""
+_APP_ROLE_EVENTS = {
+    "CreateAgent": "agentResourceRoleArn",
+    "UpdateAgent": "agentResourceRoleArn",
+    "CreateKnowledgeBase": "roleArn",
+    "UpdateKnowledgeBase": "roleArn",
+}
+_APP_KINDS = (":agent/", ":knowledge-base/", ":flow/")
+
+
+@dataclass(slots=True)
+class ProxyChain:
+    """What one AI application's role did right after the subject invoked it."""
+
+    app: str  # agent / knowledge-base ARN
+    roles: dict[str, str]  # role ARN -> where the mapping came from
+    calls: list[str] = field(default_factory=list)  # times of the subject's calls
+    items: dict[tuple[str, str], Agg] = field(default_factory=dict)  # (source, name)
+    performed: dict[tuple[str, str], Agg] = field(default_factory=dict)  # (resource, action)
+    ambiguous: int = 0
+    other_callers: set[str] = field(default_factory=set)
+
+
+def _shift(t: str, seconds: int) -> str:
+    stamp = datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") + timedelta(seconds=seconds)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _walk_ids(obj: object, out: dict[str, str]) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in ("agentId", "knowledgeBaseId", "flowIdentifier") and isinstance(v, str):
+                out.setdefault(k, v)
+            else:
+                _walk_ids(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _walk_ids(v, out)
+
+
+def proxy_apps(e: Event) -> list[str]:
+    """The AI applications one call invokes: ARNs it names, or ids nested in its request
+    (RetrieveAndGenerate keeps knowledgeBaseId two levels down)."""
+    apps = [r for r in e.resources if any(k in r for k in _APP_KINDS)]
+    ids: dict[str, str] = {}
+    if e.request:
+        # a request cut at MAX_REQUEST_BYTES is not JSON: the resources named above still count
+        with contextlib.suppress(orjson.JSONDecodeError):
+            _walk_ids(orjson.loads(e.request), ids)
+    region, account = e.region or "", e.account or ""
+    for key, kind in (
+        ("agentId", "agent"),
+        ("knowledgeBaseId", "knowledge-base"),
+        ("flowIdentifier", "flow"),
+    ):
+        v = ids.get(key)
+        if v:
+            apps.append(
+                v if v.startswith("arn:") else f"arn:aws:bedrock:{region}:{account}:{kind}/{v}"
+            )
+    return list(dict.fromkeys(apps))
+
+
+def _app_roles_from_logs(store: EventStore) -> dict[str, list[tuple[str, str]]]:
+    """app ARN -> [(time, role ARN)] from successful Create/Update Agent/KnowledgeBase calls."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    pairs = [("bedrock.amazonaws.com", n) for n in _APP_ROLE_EVENTS]
+    for e in store.events_named(pairs):
+        if e.error_code or not e.request:
+            continue
+        try:
+            params = orjson.loads(e.request)
+        except orjson.JSONDecodeError:
+            continue
+        role = params.get(_APP_ROLE_EVENTS[e.name]) if isinstance(params, dict) else None
+        apps = [a for a in proxy_apps(e) if any(k in a for k in _APP_KINDS)]
+        if e.created_arn and any(k in e.created_arn for k in _APP_KINDS):
+            apps.append(e.created_arn)
+        if isinstance(role, str) and role.startswith("arn:"):
+            for app in apps:
+                out[app].append((e.time, role))
+    return out
+
+
+def _app_roles(
+    app: str, at: str, from_logs: dict[str, list[tuple[str, str]]], inventory: Inventory | None
+) -> dict[str, str]:
+    """Roles the application acts with at time `at`: the latest logged Create/Update before it,
+    else the snapshot's runs_as (an agent also acts through the knowledge bases it uses)."""
+    logged = [r for t, r in sorted(from_logs.get(app, [])) if t <= at]
+    if logged:
+        return {logged[-1]: "the last Create/Update call in the logs before the invocation"}
+    roles: dict[str, str] = {}
+    if inventory is not None:
+        for role in inventory.runs_as(app):
+            roles[role] = "the snapshot (runs_as)"
+        for edge in inventory.store.out_edges(app, {"uses_knowledge_base", "has_action_group"}):
+            if edge.kind == "uses_knowledge_base":
+                for role in inventory.runs_as(edge.dst):
+                    roles.setdefault(role, f"the snapshot (its knowledge base {edge.dst})")
+                continue
+            for fn in inventory.store.out_edges(edge.dst, {"invokes_function"}):
+                for role in inventory.runs_as(fn.dst):
+                    roles.setdefault(role, f"the snapshot (its action-group function {fn.dst})")
+    return roles
+
+
+def proxy_activity(
+    store: EventStore,
+    tree: SessionTree,
+    events: Iterable[Event],
+    inventory: Inventory | None = None,
+) -> tuple[list[ProxyChain], list[str]]:
+    """Calls of AI applications' roles right after the subject invoked them, never the subject's
+    own. Returns the chains and the applications whose role is unknown."""
+    from_logs = _app_roles_from_logs(store)
+    chains: dict[str, ProxyChain] = {}
+    unknown: list[str] = []
+    for e in events:
+        if e.source != "bedrock.amazonaws.com" or e.name not in PROXY_CALLS or e.error_code:
+            continue
+        for app in proxy_apps(e):
+            roles = _app_roles(app, e.time, from_logs, inventory)
+            if not roles:
+                unknown.append(f"{app} ({e.name} at {e.time})")
+                continue
+            chain = chains.setdefault(app, ProxyChain(app, {}))
+            chain.roles.update(roles)
+            chain.calls.append(e.time)
+    if not chains:
+        return [], unknown
+    others = [
+        o
+        for o in store.events_named(
+            [("bedrock.amazonaws.com", n) for n in (*PROXY_CALLS, "StartIngestionJob")]
+        )
+        if not tree.owns(o) and o.error_code is None
+    ]
+    for chain in chains.values():
+        windows = [(t, _shift(t, PROXY_WINDOW_SECONDS)) for t in sorted(chain.calls)]
+        foreign = [
+            (o.time, _shift(o.time, PROXY_WINDOW_SECONDS), o.principal or o.access_key_id or "?")
+            for o in others
+            if chain.app in proxy_apps(o)
+        ]
+        seen: set[str] = set()
+        for role in sorted(chain.roles):
+            prefix = role_session_prefix(role)
+            if prefix is None:
+                continue
+            for lo, hi in windows:
+                for ev in store.events_by_principal_prefix(prefix, lo, hi):
+                    if ev.key in seen or tree.owns(ev) or ev.session_issuer not in (role, None):
+                        continue
+                    seen.add(ev.key)
+                    rivals = {who for a, b, who in foreign if a <= ev.time <= b}
+                    if rivals:
+                        chain.ambiguous += 1
+                        chain.other_callers |= rivals
+                        continue
+                    chain.items.setdefault((ev.source, ev.name), Agg()).add(ev)
+                    action = f"{ev.source.split('.', 1)[0]}:{ev.name}"
+                    for r in ev.resources or (ev.account or "unknown-account",):
+                        chain.performed.setdefault((r, action), Agg()).add(ev)
+    return sorted(chains.values(), key=lambda c: c.app), unknown
+
+
+def _proxy_gaps(chains: list[ProxyChain], unknown: list[str]) -> list[Gap]:
+    gaps = []
+    for c in chains:
+        roles = ", ".join(f"{r} (from {via})" for r, via in sorted(c.roles.items()))
+        did = ", ".join(
+            f"{s.split('.', 1)[0]}:{n} x{a.count}" for (s, n), a in sorted(c.items.items())
+        )
+        detail = (
+            f"attributed by time proximity: calls of {c.app}'s role {roles} within "
+            f"{PROXY_WINDOW_SECONDS} s after the subject's {len(c.calls)} invocation(s) "
+            f"({c.calls[0]} to {c.calls[-1]}) are listed under Proxy as acting for the subject"
+            f"{': ' + did if did else ' (none seen)'}; CloudTrail does not link them, the role may also act for others, "
+            "and longer agent runs may be cut off"
+        )
+        if c.ambiguous:
+            detail += (
+                f". {c.ambiguous} call(s) of that role are left out because others also invoked it then: "
+                + ", ".join(sorted(c.other_callers)[:5])
+            )
+        gaps.append(Gap(source="proxy-attribution", detail=detail, since=c.calls[0]))
+    if unknown:
+        gaps.append(
+            Gap(
+                source="proxy-attribution",
+                detail=(
+                    "the subject invoked AI applications whose role is unknown (no Create/Update call in the logs and "
+                    "no --snapshot naming it), so what they did for it cannot be attributed: "
+                    + "; ".join(unknown[:10])
+                ),
+                since=None,
+            )
+        )
+    return gaps
+
+
 def build_activity(
     store: EventStore,
     access_key: str | None = None,
@@ -236,8 +522,13 @@ def build_activity(
     until: str | None = None,
     invocation_logs_given: bool | None = None,
     extra_gaps: Iterable[Gap] = (),
+    inventory: Inventory | None = None,
+    inventory_coverage: bool = True,
 ) -> ActivityResult:
-    """Resolve the subject's tree and summarise what it did inside the window."""
+    """Resolve the subject's tree and summarise what it did inside the window. With an
+    inventory, AI applications' roles come from it too (Proxy) and, unless
+    `inventory_coverage` is False (a caller adding its own resources to
+    coverage.inventory_gaps), its logging configuration adds coverage gaps."""
     since, until = window_bound(since), window_bound(until, end=True)
     tree = resolve_tree(
         access_key, principal, store.issuances(), store.key_uses(), store.login_profile_changes()
@@ -254,19 +545,23 @@ def build_activity(
     agents: set[str] = set()
     ct_models: dict[str, TokenAgg] = {}
     regions_with_runtime: set[tuple[str | None, str | None]] = set()
+    acted_in: dict[tuple[str | None, str | None], Agg] = {}
+    proxy_calls: list[Event] = []
     n = 0
     for e in subject_events(store, tree):
         if (since and e.time < since) or (until and e.time > until):
             continue
         n += 1
+        acted_in.setdefault((e.account, e.region), Agg()).add(e)
         cls = classify(e.source, e.name, e.error_code)
         if cls.unclassified:
             unclassified[(e.source, e.name)] += 1
         for element in cls.elements:
             items.setdefault((element, e.source, e.name), Agg()).add(e)
-        actor = e.access_key_id or e.principal or "unknown"
-        if e.access_key_id:
-            sessions.setdefault(e.access_key_id, Agg()).add(e)
+        key_id = e.access_key_id or _bearer_key(tree, e)
+        actor = key_id or e.principal or "unknown"
+        if key_id:
+            sessions.setdefault(key_id, Agg()).add(e)
         action = f"{e.source.split('.', 1)[0]}:{e.name}"
         for r in e.resources or (e.account or "unknown-account",):
             performed.setdefault((actor, r, action), Agg()).add(e)
@@ -278,11 +573,18 @@ def build_activity(
                         arn=e.created_arn, name=e.created_name, event_name=e.name, event_time=e.time
                     )
                 )
+        if e.source == "bedrock.amazonaws.com" and e.name in PROXY_CALLS:
+            proxy_calls.append(e)
         if e.source_ip:
             ips.add(e.source_ip)
         if e.user_agent:
             agents.add(e.user_agent)
-        if e.source == "bedrock.amazonaws.com" and e.name in RUNTIME_CALLS and e.model_id:
+        if (  # a failed call invoked no model (it stays in the Invocation element as an error)
+            e.source == "bedrock.amazonaws.com"
+            and e.name in RUNTIME_CALLS
+            and e.model_id
+            and e.error_code is None
+        ):
             ct_models.setdefault(e.model_id, TokenAgg()).add(None, e.time)
             invoked.setdefault((actor, e.model_id, "cloudtrail"), TokenAgg()).add(None, e.time)
             regions_with_runtime.add((e.account, e.region))
@@ -312,17 +614,13 @@ def build_activity(
     for (element, source, name), agg in sorted(
         items.items(), key=lambda kv: (kv[1].first_seen, kv[0])
     ):
-        elements[element].append(
-            ElementItem(
-                event_source=source,
-                event_name=name,
-                count=agg.count,
-                error_count=agg.error_count,
-                resources=sorted(agg.resources),
-                first_seen=agg.first_seen,
-                last_seen=agg.last_seen,
-            )
-        )
+        elements[element].append(_element_item(source, name, agg))
+    chains, unknown_apps = proxy_activity(store, tree, proxy_calls, inventory)
+    for chain in chains:  # after the subject's own Proxy calls, what the applications did
+        for (source, name), agg in sorted(
+            chain.items.items(), key=lambda kv: (kv[1].first_seen, kv[0])
+        ):
+            elements["Proxy"].append(_element_item(source, name, agg, _proxy_marker(chain)))
     observed_sessions = []
     for key_id, cred in tree.credentials.items():
         agg = sessions.get(key_id)
@@ -389,6 +687,7 @@ def build_activity(
         runtime_regions=regions_with_runtime,
         invocation_logs_given=invocation_logs_given,
     )
+    gaps += _proxy_gaps(chains, unknown_apps)
     report = ActivityReport(
         subject=Subject(
             input=access_key or principal or "",
@@ -399,7 +698,23 @@ def build_activity(
         observed=observed,
         coverage=Coverage(gaps=[*extra_gaps, *gaps]),
     )
-    return ActivityResult(report, tree, performed, invoked, unclassified, ambiguous, n)
+    result = ActivityResult(
+        report,
+        tree,
+        performed,
+        invoked,
+        unclassified,
+        ambiguous,
+        n,
+        regions=acted_in,
+        runtime_regions=regions_with_runtime,
+        proxied={
+            (c.app, r, action): agg for c in chains for (r, action), agg in c.performed.items()
+        },
+    )
+    if inventory is not None and inventory_coverage:
+        report.coverage.gaps[:0] = inventory_gaps(inventory, result)
+    return result
 
 
 def overlay_activity(graph: GraphStore, result: ActivityResult) -> tuple[int, int]:
@@ -476,6 +791,25 @@ def overlay_activity(graph: GraphStore, result: ActivityResult) -> tuple[int, in
                     "last_seen": agg.last_seen,
                     "source_ips": sorted(agg.source_ips),
                     "user_agents": sorted(agg.user_agents),
+                },
+            )
+        )
+    for (app, resource, action), agg in result.proxied.items():
+        node(app, None)
+        node(resource, "account" if resource.isdigit() else None)
+        edges.append(
+            Edge(
+                app,
+                resource,
+                "performed",
+                key=action,
+                props={
+                    "count": agg.count,
+                    "error_count": agg.error_count,
+                    "first_seen": agg.first_seen,
+                    "last_seen": agg.last_seen,
+                    "attribution": "time proximity",
+                    "on_behalf_of": tree.subject,
                 },
             )
         )

@@ -48,6 +48,9 @@ class ElementItem(ContractModel):
     resources: list[str]
     first_seen: str
     last_seen: str
+    # extension: how the item was tied to the subject when not by its own sessions
+    # (e.g. "time proximity" for calls an AI application's role made right after the subject's)
+    attribution: str | None = None
 
 
 class CreatedResource(ContractModel):
@@ -167,6 +170,86 @@ class PathReport(ContractModel):
 class ContainmentStep(ContractModel):
     action: str
     command: str
+    # extensions (the contract grows, never breaks)
+    why: str | None = None
+    account: str | None = None
+
+
+# scope report extensions: what the Markdown/HTML report shows beyond the contract's blocks,
+# kept in the JSON so the API can render the same report from a stored result
+
+
+class Finding(ContractModel):
+    """One thing the responder must act on, worst first; `weakened_by` are the coverage gaps
+    that could hide more of the same (shown next to it)."""
+
+    kind: str  # logging-disabled | data-read | compute-started | privilege-escalation | ...
+    severity: Literal["critical", "high", "medium", "low", "info"]
+    title: str
+    evidence: list[str]
+    first_seen: str | None = None
+    weakened_by: list[Gap] = []
+
+
+class ComponentCount(ContractModel):
+    component: str
+    potential: int
+    observed: int
+
+
+class Headline(ContractModel):
+    who: str
+    principal_arn: str | None
+    first_seen: str | None
+    last_seen: str | None
+    sessions: int
+    accounts: list[str]
+    reach: list[ComponentCount]
+    findings: list[Finding]
+    estimated_cost_usd: float | None
+    notes: list[str] = []
+
+
+class TimelineEntry(ContractModel):
+    """Consecutive identical calls of one credential, folded into one row."""
+
+    first_seen: str
+    last_seen: str
+    access_key_id: str | None
+    principal_arn: str | None
+    event_source: str
+    event_name: str
+    count: int
+    error_code: str | None
+    resources: list[str]
+    account: str | None
+    region: str | None
+    source_ip: str | None
+
+
+class Timeline(ContractModel):
+    actions: list[TimelineEntry]
+    recon: list[TimelineEntry]  # denied calls: intent and reconnaissance, kept apart
+    omitted: int = 0  # rows left out above the report's limit (the JSON elements still count them)
+
+
+class CostLine(ContractModel):
+    model_id: str
+    source: Literal["invocation-log", "cloudtrail"]
+    count: int
+    input_tokens: int | None
+    output_tokens: int | None
+    estimated_cost_usd: float | None
+    note: str | None
+
+
+class CostEstimate(ContractModel):
+    total_usd: float | None  # None when nothing could be priced
+    lower_bound: bool  # some calls could not be priced (tokens unknown, no price)
+    currency: str
+    prices_as_of: str
+    price_source: str
+    lines: list[CostLine]
 
 
 class ScopeReport(ContractModel):
@@ -178,3 +261,50 @@ class ScopeReport(ContractModel):
     observed: Observed
     coverage: Coverage
     containment: list[ContainmentStep]
+    # extensions (the contract grows, never breaks)
+    generated_at: str | None = None
+    headline: Headline | None = None
+    timeline: Timeline | None = None
+    cost: CostEstimate | None = None
+
+
+# --- exposure: `graphscope exposure --format json` and `GET /v1/exposure` ---
+
+
+class ExposurePrincipal(ContractModel):
+    arn: str
+    actions: list[str]
+    conditional: bool
+    via: str  # "direct" or the first hop's edge and target (role assumed, AI app used ...)
+    hops: int  # shortest path length
+
+
+class ExposureTarget(ContractModel):
+    arn: str
+    type: str
+    component: str
+    sensitive: bool
+    tags: dict[str, str]
+    principal_count: int
+    direct_count: int  # reach it with their own permissions
+    indirect_count: int  # only through roles, compute or AI applications
+    principals: list[ExposurePrincipal]
+
+
+class PolicyDiff(ContractModel):
+    """Least privilege for one principal on the exposed targets over the event window."""
+
+    principal: str
+    granted: list[str]  # "action resource" pairs its own policies allow
+    used: list[str]  # the same pairs seen succeed in the events
+    remove: list[str]  # granted and never used: candidates to remove
+    granted_by: list[str]  # the statements behind the unused grants
+    diff: str  # unified-diff style text ("- s3:DeleteObject on arn:...")
+
+
+class ExposureReport(ContractModel):
+    window: Window
+    events_given: bool
+    targets: list[ExposureTarget]
+    least_privilege: list[PolicyDiff]
+    notes: list[str] = []

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from graphscope.elements import element_map
 from graphscope.eventstore import EventStore
+from graphscope.ingest.cloudtrail import RecordError, normalise_time
 from graphscope.queries.contract import Gap
 from graphscope.queries.sessions import SessionTree
+
+if TYPE_CHECKING:  # the activity module imports this one
+    from graphscope.ingest.inventory import Inventory
+    from graphscope.queries.activity import ActivityResult, Agg
 
 _SIGNAL_SOURCE = {
     "cloudtrail": "cloudtrail",
@@ -139,7 +146,7 @@ def parse_gaps(store: EventStore) -> list[Gap]:
     for kind in sorted(store.source_kinds()):
         for path, n in sorted(store.skipped_by_file(kind).items()):
             first = "; ".join(by_file.get(path, [])[:3])
-            source = "cloudtrail" if kind == "cloudtrail" else "bedrock-invocation-logs"
+            source = "bedrock-invocation-logs" if kind == "invocation-log" else "cloudtrail"
             gaps.append(
                 Gap(
                     source=source,
@@ -311,8 +318,22 @@ def coverage_gaps(
                 since=None,
             )
         )
-    gaps += data_event_gaps(store)
-    gaps += hour_gaps(store, since, until)
+    if "cloudtrail-query" in store.source_kinds():
+        # a pull filtered to the subject: silence in it says nothing about delivery or data events
+        gaps.append(
+            Gap(
+                source="cloudtrail",
+                detail=(
+                    "events were pulled from Athena/CloudTrail Lake filtered to the subject's keys and sessions: "
+                    "missing delivery hours and absent data-event families cannot be judged from them "
+                    "(give --snapshot for the trails' configuration)"
+                ),
+                since=None,
+            )
+        )
+    else:
+        gaps += data_event_gaps(store)
+        gaps += hour_gaps(store, since, until)
     gaps += parse_gaps(store)
     others = [
         u
@@ -369,12 +390,626 @@ def coverage_gaps(
     return gaps
 
 
-def snapshot_gap(paths: Iterable[str]) -> Gap:
-    return Gap(
-        source="inventory",
-        detail=(
-            f"--snapshot {' '.join(paths)} was not loaded: the inventory loader is not available in this build, so trails' "
-            "event selectors and invocation-logging settings are judged from the events alone"
-        ),
-        since=None,
+# --- inventory-derived gaps ------------------------------------------------------------------
+# A snapshot says how logging was configured when it was collected: which trails exist, whether
+# they log, what their event selectors record, and where model-invocation logging is on. Events
+# cannot show what was never recorded; the configuration can.
+
+NONE, SOME, ALL = 0, 1, 2
+"""How much of a kind of event a selector records for one target: nothing, part, everything."""
+_MAX_LISTED = 10
+_S3_ALL = frozenset({"arn:aws:s3", "arn:aws:s3:", "arn:aws:s3::", "arn:aws:s3:::"})
+_BEDROCK_KINDS = (
+    "agent",
+    "agent_alias",
+    "knowledge_base",
+    "custom_model",
+    "imported_model",
+    "provisioned_throughput",
+    "guardrail",
+    "inference_profile",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a trail (or a set of trails) records for one target, and why not everything."""
+
+    level: int
+    why: tuple[str, ...] = ()
+
+    @staticmethod
+    def best(options: Iterable[Selection]) -> Selection:
+        """OR: the widest option (selectors and trails add up)."""
+        opts = list(options)
+        if not opts:
+            return Selection(NONE)
+        top = max(o.level for o in opts)
+        return Selection(top, tuple(w for o in opts if o.level == top for w in o.why))
+
+    @staticmethod
+    def all_of(options: Iterable[Selection]) -> Selection:
+        """AND: the narrowest condition (field selectors of one selector must all match)."""
+        opts = list(options)
+        if not opts:
+            return Selection(ALL)
+        low = min(o.level for o in opts)
+        return Selection(low, tuple(w for o in opts if o.level != ALL for w in o.why))
+
+
+@dataclass(frozen=True, slots=True)
+class DataFamily:
+    """A data-event family a trail records only when its selectors select the resource."""
+
+    source: str  # Gap.source
+    resource_type: str  # resources.type in advanced selectors, DataResources.Type in basic
+    node_kinds: tuple[str, ...]
+    hides: str
+
+
+DATA_FAMILIES = (
+    DataFamily(
+        "cloudtrail-data-events:s3",
+        "AWS::S3::Object",
+        ("s3_bucket",),
+        "object reads and writes (GetObject, PutObject, DeleteObject, CopyObject ...)",
+    ),
+    DataFamily(
+        "cloudtrail-data-events:lambda",
+        "AWS::Lambda::Function",
+        ("lambda_function",),
+        "Invoke calls (e.g. by agent action groups)",
+    ),
+    DataFamily(
+        "cloudtrail-data-events:bedrock",
+        "AWS::Bedrock::KnowledgeBase",
+        ("knowledge_base",),
+        "knowledge-base queries (Retrieve, RetrieveAndGenerate)",
+    ),
+    DataFamily(
+        "cloudtrail-data-events:bedrock",
+        "AWS::Bedrock::AgentAlias",
+        ("agent_alias",),
+        "agent invocations (InvokeAgent)",
+    ),
+)
+
+
+def _value_matches(x: str, fs: dict[str, Any]) -> bool:
+    """One event-field value against one advanced field selector (positive ops OR, negative AND)."""
+    pos = [
+        *((v == x) for v in fs.get("Equals") or ()),
+        *(x.startswith(v) for v in fs.get("StartsWith") or ()),
+        *(x.endswith(v) for v in fs.get("EndsWith") or ()),
+    ]
+    if pos and not any(pos):
+        return False
+    return not (
+        any(v == x for v in fs.get("NotEquals") or ())
+        or any(x.startswith(v) for v in fs.get("NotStartsWith") or ())
+        or any(x.endswith(v) for v in fs.get("NotEndsWith") or ())
     )
+
+
+def _prefix_level(prefix: str, fs: dict[str, Any]) -> Selection:
+    """Every ARN starting with `prefix` (an S3 bucket's objects) against resources.ARN."""
+    pos: list[Selection] = []
+    for v in fs.get("Equals") or ():
+        if v.startswith(prefix):
+            pos.append(Selection(SOME, (f"only the objects {v}",)))
+    for v in fs.get("StartsWith") or ():
+        if prefix.startswith(v):
+            pos.append(Selection(ALL))
+        elif v.startswith(prefix):
+            pos.append(Selection(SOME, (f"only objects under {v}",)))
+    for v in fs.get("EndsWith") or ():
+        pos.append(Selection(SOME, (f"only object keys ending in {v!r}",)))
+    has_pos = any(fs.get(k) for k in ("Equals", "StartsWith", "EndsWith"))
+    level = Selection.best(pos) if has_pos else Selection(ALL)
+    neg: list[Selection] = [level]
+    for v in fs.get("NotStartsWith") or ():
+        if prefix.startswith(v):
+            neg.append(Selection(NONE))
+        elif v.startswith(prefix):
+            neg.append(Selection(SOME, (f"objects under {v} excluded",)))
+    for v in fs.get("NotEquals") or ():
+        if v.startswith(prefix):
+            neg.append(Selection(SOME, (f"object {v} excluded",)))
+    for v in fs.get("NotEndsWith") or ():
+        neg.append(Selection(SOME, (f"object keys ending in {v!r} excluded",)))
+    return Selection.all_of(neg)
+
+
+def _field_level(
+    fs: dict[str, Any], category: str, family: DataFamily | None, target: str
+) -> Selection:
+    field_name = fs.get("Field") or ""
+    if field_name == "eventCategory":
+        return Selection(ALL if _value_matches(category, fs) else NONE)
+    if field_name == "resources.type":
+        if (
+            family is None
+        ):  # a management selector naming resource types records no management event
+            return Selection(NONE)
+        return Selection(ALL if _value_matches(family.resource_type, fs) else NONE)
+    if field_name == "readOnly":
+        reads, writes = _value_matches("true", fs), _value_matches("false", fs)
+        if reads and writes:
+            return Selection(ALL)
+        if reads or writes:
+            return Selection(SOME, ("read-only calls only" if reads else "write calls only",))
+        return Selection(NONE)
+    if field_name == "resources.ARN" and family is not None:
+        if family.resource_type == "AWS::S3::Object":
+            return _prefix_level(target + "/", fs)
+        return Selection(ALL if _value_matches(target, fs) else NONE)
+    ops = {k: v for k, v in fs.items() if k != "Field" and v}
+    return Selection(SOME, (f"only events where {field_name} {ops}",))
+
+
+def _advanced(
+    selectors: list[Any], category: str, family: DataFamily | None, target: str
+) -> Selection:
+    out = []
+    for sel in selectors:
+        if not isinstance(sel, dict):
+            continue
+        fields = [fs for fs in sel.get("FieldSelectors") or () if isinstance(fs, dict)]
+        if not any(fs.get("Field") == "eventCategory" for fs in fields):
+            continue  # CloudTrail requires eventCategory; a selector without it selects nothing
+        out.append(Selection.all_of(_field_level(fs, category, family, target) for fs in fields))
+    return Selection.best(out)
+
+
+def _basic_value(family: DataFamily, value: str, target: str) -> Selection:
+    if family.resource_type == "AWS::S3::Object":
+        if value in _S3_ALL or value.rstrip("/") == target:
+            return Selection(ALL)
+        if value.startswith(target + "/"):
+            return Selection(SOME, (f"only objects under {value}",))
+        return Selection(NONE)
+    if family.resource_type == "AWS::Lambda::Function":
+        if value in ("arn:aws:lambda", "arn:aws:lambda:") or value == target:
+            return Selection(ALL)
+        if value.startswith(target + ":"):
+            return Selection(SOME, (f"only the qualified function {value}",))
+    return Selection(NONE)
+
+
+def _basic(selectors: list[Any], family: DataFamily | None, target: str) -> Selection:
+    out = []
+    for sel in selectors:
+        if not isinstance(sel, dict):
+            continue
+        rw = sel.get("ReadWriteType") or "All"
+        limit = () if rw == "All" else (f"{rw} calls only",)
+        if family is None:
+            if sel.get("IncludeManagementEvents", True):
+                excluded = sel.get("ExcludeManagementEventSources") or []
+                why = limit + ((f"events of {', '.join(excluded)} excluded",) if excluded else ())
+                out.append(Selection(SOME if why else ALL, why))
+            continue
+        for res in sel.get("DataResources") or ():
+            if not isinstance(res, dict) or res.get("Type") != family.resource_type:
+                continue
+            for v in res.get("Values") or ():
+                got = _basic_value(family, v, target)
+                if got.level and limit:
+                    got = Selection(SOME, got.why + limit)
+                out.append(got)
+    return Selection.best(out)
+
+
+def trail_selection(
+    props: dict[str, Any], family: DataFamily | None, target: str = ""
+) -> Selection | None:
+    """What one trail's selectors record: management events (family None) or one data target.
+    None when the selectors were not collected."""
+    if "event_selectors" not in props and "advanced_event_selectors" not in props:
+        return None
+    adv = props.get("advanced_event_selectors")
+    if adv:
+        return _advanced(adv, "Data" if family else "Management", family, target)
+    return _basic(props.get("event_selectors") or [], family, target)
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    arn: str
+    account: str | None
+    home_region: str | None
+    multi_region: bool
+    organization: bool
+    logging: bool | None  # None: GetTrailStatus not collected
+    props: dict[str, Any]
+
+    def covers(self, account: str | None, region: str | None, org_members: set[str]) -> bool:
+        in_account = account == self.account or (self.organization and account in org_members)
+        return in_account and (self.multi_region or region is None or region == self.home_region)
+
+    def label(self) -> str:
+        scope = "organisation, " if self.organization else ""
+        scope += "multi-region" if self.multi_region else f"single-region {self.home_region}"
+        return f"{self.arn} ({scope})"
+
+
+def _trails(inventory: Inventory) -> list[Trail]:
+    out = []
+    for node in inventory.store.nodes({"trail"}):
+        p = node.props
+        out.append(
+            Trail(
+                node.id,
+                node.account or (node.id.split(":")[4] if node.id.count(":") >= 5 else None),
+                node.region,
+                bool(p.get("multi_region")),
+                bool(p.get("organization_trail")),
+                p.get("is_logging") if isinstance(p.get("is_logging"), bool) else None,
+                p,
+            )
+        )
+    return sorted(out, key=lambda t: t.arn)
+
+
+def _org_members(inventory: Inventory, trails: list[Trail]) -> set[str]:
+    """Accounts an organisation trail of the snapshot applies to."""
+    members = set()
+    for a in inventory.accounts:
+        org = inventory.org_policies(a)
+        if org is not None and org.in_organization:
+            members.add(a)
+    for t in trails:
+        members.update(t.props.get("seen_from") or ())
+    return members
+
+
+def _collected(
+    inventory: Inventory, account: str | None, region: str | None, service: str, operation: str
+) -> bool:
+    """False when the snapshot records that it could not read this operation there."""
+    return not any(
+        g.account == account
+        and g.region == region
+        and g.service == service
+        and g.operation == operation
+        for g in inventory.gaps
+    )
+
+
+def _since(value: Any) -> str | None:
+    try:
+        return normalise_time(value) if value is not None else None
+    except RecordError:
+        return None
+
+
+def _why(sel: Selection) -> str:
+    return "; ".join(dict.fromkeys(sel.why)) or "no selector matches"
+
+
+def _activity_note(agg: Agg | None) -> str:
+    if agg is None:
+        return "activity there would not be recorded"
+    return f"the subject made {agg.count} call(s) there from {agg.first_seen} to {agg.last_seen}"
+
+
+def _trail_state_gaps(trails: list[Trail]) -> list[Gap]:
+    gaps = []
+    for t in trails:
+        if t.logging is False:
+            stopped = _since(t.props.get("stop_logging_time"))
+            gaps.append(
+                Gap(
+                    source="cloudtrail",
+                    detail=(
+                        f"trail {t.label()} was not logging when the snapshot was collected (GetTrailStatus "
+                        f"IsLogging false{', stopped at ' + stopped if stopped else ', stop time unknown'}): "
+                        "the management and data events it selects are not recorded"
+                    ),
+                    since=stopped,
+                )
+            )
+        elif t.logging is None:
+            gaps.append(
+                Gap(
+                    source="cloudtrail",
+                    detail=f"trail {t.label()}: its status (GetTrailStatus) was not collected, so whether it was logging is unknown",
+                    since=None,
+                )
+            )
+        if t.props.get("latest_delivery_error"):
+            gaps.append(
+                Gap(
+                    source="cloudtrail",
+                    detail=(
+                        f"trail {t.label()} reports a delivery error ({t.props['latest_delivery_error']}): "
+                        "log files may be missing from its bucket"
+                    ),
+                    since=_since(t.props.get("latest_delivery")),
+                )
+            )
+    return gaps
+
+
+def _region_gaps(
+    inventory: Inventory,
+    trails: list[Trail],
+    members: set[str],
+    places: dict[tuple[str | None, str | None], Agg | None],
+) -> list[Gap]:
+    """Places (account, region) where no logging trail records every management event."""
+    gaps = []
+    for (account, region), agg in sorted(
+        places.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")
+    ):
+        where = f"account {account or '?'} region {region or '?'}"
+        if account not in inventory.accounts:
+            if agg is None:
+                continue
+            gaps.append(
+                Gap(
+                    source="inventory",
+                    detail=f"the snapshot does not cover {where}: its trails and logging settings are unknown ({_activity_note(agg)})",
+                    since=None,
+                )
+            )
+            continue
+        covering = [t for t in trails if t.covers(account, region, members)]
+        if not covering and not _collected(
+            inventory, account, region, "cloudtrail", "DescribeTrails"
+        ):
+            gaps.append(
+                Gap(
+                    source="cloudtrail",
+                    detail=f"trails of {where} unknown (DescribeTrails was not collected there); {_activity_note(agg)}",
+                    since=None,
+                )
+            )
+            continue
+        options = []
+        for t in covering:
+            if t.logging is False:
+                continue
+            sel = trail_selection(t.props, None)
+            options.append(
+                sel
+                if sel is not None
+                else Selection(SOME, (f"selectors of {t.arn} not collected",))
+            )
+        best = Selection.best(options)
+        if best.level == ALL:
+            continue
+        if not covering:
+            what = "no trail (multi-region or homed there) covers it as of the snapshot"
+        elif best.level == NONE:
+            what = (
+                "the trails covering it ("
+                + ", ".join(t.arn for t in covering)
+                + ") are not logging or select no management events"
+            )
+        else:
+            what = "the trails covering it record management events only partly: " + _why(best)
+        gaps.append(
+            Gap(
+                source="cloudtrail",
+                detail=f"management events of {where} are not fully recorded: {what}; {_activity_note(agg)}",
+                since=None,
+            )
+        )
+    return gaps
+
+
+def _bucket_of(arn: str) -> str | None:
+    if not arn.startswith("arn:aws:s3:::"):
+        return None
+    return "arn:aws:s3:::" + arn[len("arn:aws:s3:::") :].split("/", 1)[0]
+
+
+def _function_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
+        return ":".join(parts[:7])
+    return None
+
+
+def _targets(
+    inventory: Inventory, named: set[str], accounts: set[str | None]
+) -> dict[DataFamily, dict[str, tuple[str | None, str | None, bool]]]:
+    """Per family: target ARN -> (owner account, region, named by the subject)."""
+    out: dict[DataFamily, dict[str, tuple[str | None, str | None, bool]]] = {
+        f: {} for f in DATA_FAMILIES
+    }
+    for fam in DATA_FAMILIES:
+        for node in inventory.store.nodes(set(fam.node_kinds)):
+            if node.account in accounts:
+                out[fam][node.id] = (node.account, node.region, False)
+    for arn in named:
+        s3, fn = _bucket_of(arn), _function_of(arn)
+        for fam in DATA_FAMILIES:
+            target = (
+                s3
+                if fam.resource_type == "AWS::S3::Object"
+                else fn
+                if fam.resource_type == "AWS::Lambda::Function"
+                else None
+            )
+            if fam.resource_type.startswith("AWS::Bedrock::"):
+                kind = (
+                    "knowledge-base/"
+                    if fam.resource_type.endswith("KnowledgeBase")
+                    else "agent-alias/"
+                )
+                target = arn if ":bedrock:" in arn and kind in arn else None
+            if target is None:
+                continue
+            node = inventory.node(target)
+            acct = node.account if node else (target.split(":")[4] or None)
+            region = node.region if node else (target.split(":")[3] or None)
+            out[fam][target] = (acct, region, True)
+    return out
+
+
+def _data_gaps(
+    inventory: Inventory,
+    trails: list[Trail],
+    members: set[str],
+    named: set[str],
+    accounts: set[str | None],
+) -> list[Gap]:
+    """Resources whose data events no logging trail of the caller's or the owner's account records."""
+    gaps = []
+    for fam, targets in _targets(inventory, named, accounts).items():
+        missing: list[tuple[bool, str]] = []
+        partial: list[tuple[bool, str, str]] = []
+        unknown: list[str] = []
+        for target, (owner, region, is_named) in sorted(targets.items()):
+            owners = {owner} | accounts if owner else set(accounts)
+            covering = [
+                t
+                for t in trails
+                if t.logging is not False and any(t.covers(a, region, members) for a in owners)
+            ]
+            sels = [trail_selection(t.props, fam, target) for t in covering]
+            if any(s is None for s in sels) and not any(s and s.level == ALL for s in sels):
+                unknown.append(target)
+                continue
+            best = Selection.best(s for s in sels if s is not None)
+            if best.level == NONE:
+                missing.append((not is_named, target))
+            elif best.level == SOME:
+                partial.append((not is_named, target, _why(best)))
+        if missing:
+            missing.sort()
+            shown = [t for _, t in missing[:_MAX_LISTED]]
+            named_n = sum(1 for other, _ in missing if not other)
+            gaps.append(
+                Gap(
+                    source=fam.source,
+                    detail=(
+                        f"no logging trail records {fam.resource_type} data events for {len(missing)} resource(s) "
+                        f"({named_n} named by the subject's calls), as of the snapshot: {fam.hides} on them are invisible: "
+                        + ", ".join(shown)
+                        + (
+                            f" and {len(missing) - _MAX_LISTED} more"
+                            if len(missing) > _MAX_LISTED
+                            else ""
+                        )
+                    ),
+                    since=None,
+                )
+            )
+        for _, target, why in sorted(partial)[:_MAX_LISTED]:
+            gaps.append(
+                Gap(
+                    source=fam.source,
+                    detail=f"{fam.resource_type} data events for {target} are recorded only partly ({why}): other {fam.hides} are invisible",
+                    since=None,
+                )
+            )
+        if unknown:
+            gaps.append(
+                Gap(
+                    source=fam.source,
+                    detail=(
+                        f"event selectors of the trails covering {len(unknown)} resource(s) were not collected: whether their "
+                        f"{fam.resource_type} data events are recorded is unknown: "
+                        + ", ".join(unknown[:_MAX_LISTED])
+                    ),
+                    since=None,
+                )
+            )
+    return gaps
+
+
+def _invocation_logging_gaps(
+    inventory: Inventory, result: ActivityResult, accounts: set[str | None]
+) -> list[Gap]:
+    """Regions where the subject called Bedrock runtime APIs, or the inventory has Bedrock
+    resources, and model-invocation logging is off or leaves prompts out."""
+    places: dict[tuple[str | None, str | None], str] = {}
+    for node in inventory.store.nodes(set(_BEDROCK_KINDS)):
+        if node.account and node.region:
+            places.setdefault(
+                (node.account, node.region),
+                f"the inventory has Bedrock {node.kind.replace('_', ' ')}s there",
+            )
+    for place in result.runtime_regions:
+        agg = result.regions.get(place)
+        places[place] = "the subject called Bedrock runtime APIs there" + (
+            f" ({agg.first_seen} to {agg.last_seen})" if agg else ""
+        )
+    gaps = []
+    for (account, region), why in sorted(
+        places.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")
+    ):
+        where = f"account {account or '?'} region {region or '?'}"
+        if account not in inventory.accounts:
+            continue  # reported once by the region check (snapshot does not cover the account)
+        node = inventory.node(f"invocation-logging/{account}/{region}")
+        if node is None:
+            gaps.append(
+                Gap(
+                    source="bedrock-invocation-logs",
+                    detail=f"model-invocation logging settings of {where} were not collected: unknown whether prompts and tokens are logged ({why})",
+                    since=None,
+                )
+            )
+            continue
+        config = node.props.get("config") or {}
+        if not node.props.get("enabled"):
+            gaps.append(
+                Gap(
+                    source="bedrock-invocation-logs",
+                    detail=(
+                        f"model-invocation logging is not enabled in {where} (GetModelInvocationLoggingConfiguration "
+                        f"empty as of the snapshot; since when is unknown from the snapshot, changes in the logs are listed "
+                        f"separately): prompts, completions and token counts there are not recorded; {why}"
+                    ),
+                    since=None,
+                )
+            )
+        elif config.get("textDataDeliveryEnabled") is False:
+            gaps.append(
+                Gap(
+                    source="bedrock-invocation-logs",
+                    detail=(
+                        f"model-invocation logging in {where} has text delivery off: prompts and completions are not "
+                        f"recorded (token counts are); {why}"
+                    ),
+                    since=None,
+                )
+            )
+    return gaps
+
+
+def inventory_gaps(
+    inventory: Inventory, result: ActivityResult, extra_resources: Iterable[str] = ()
+) -> list[Gap]:
+    """Coverage gaps the snapshot's logging configuration shows for one subject's activity.
+
+    Pure: reads the inventory graph (trail, invocation_logging nodes and their props) and the
+    activity result (where the subject acted, what it named). `extra_resources` adds ARNs a
+    caller cares about (the scope command passes the potentially reachable ones)."""
+    trails = _trails(inventory)
+    members = _org_members(inventory, trails)
+    places: dict[tuple[str | None, str | None], Agg | None] = dict(result.regions)
+    accounts = {a for a, _ in places if a} or set(inventory.accounts)
+    for node in inventory.store.nodes({"invocation_logging", "trail"}):  # regions collected
+        if node.account in accounts:
+            places.setdefault((node.account, node.region), None)
+    for g in inventory.gaps:  # regions the collector tried but could not read trails in
+        if g.account in accounts and g.service == "cloudtrail" and g.operation == "DescribeTrails":
+            places.setdefault((g.account, g.region), None)
+    named = set(result.report.observed.resources) | set(extra_resources)
+    for items in result.report.observed.elements.values():
+        for item in items:
+            named.update(item.resources)
+    subject_trails = [
+        t for t in trails if any(t.covers(a, None, members) or t.account == a for a in accounts)
+    ]
+    return [
+        *_trail_state_gaps(subject_trails),
+        *_region_gaps(inventory, trails, members, places),
+        *_data_gaps(inventory, trails, members, named, set(accounts)),
+        *_invocation_logging_gaps(inventory, result, set(accounts)),
+    ]

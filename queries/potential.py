@@ -57,12 +57,12 @@ def who_can(
     action: str | None = None,
     access_level: str | None = None,
 ) -> WhoCanReport:
-    """Every principal that reaches the resource, directly or through others, compute or AI apps."""
+    """Every principal that reaches the resource, directly or through others, compute or AI apps.
+
+    The engine walks the identity hops backwards from the identities that may hold access
+    themselves, so only principals that can reach the resource are queried."""
     out = []
-    for principal in sorted(engine.inputs.principals(), key=lambda n: n.id):
-        reached = engine.reach(principal.id, only=frozenset({resource})).get(resource)
-        if reached is None:
-            continue
+    for arn, reached in sorted(engine.who_reaches(resource).items()):
         grants = [
             g
             for g in reached.grants.values()
@@ -74,7 +74,7 @@ def who_can(
         conds = _conditions(grants)
         out.append(
             WhoCanPrincipal(
-                arn=principal.id,
+                arn=arn,
                 actions=sorted(g.action for g in grants),
                 conditional=all(g.outcome.decision is Decision.CONDITIONAL for g in grants),
                 conditions=conds,
@@ -95,9 +95,7 @@ NODE_ORDER = {"role": 0}
 
 def _resource_out(r: Reached) -> PotentialResource:
     grants = sorted(r.grants.values(), key=lambda g: g.action)
-    levels = sorted(
-        {g.access_level for g in grants}, key=lambda lv: (*ACCESS_LEVELS, lv).index(lv)
-    )
+    levels = sorted({g.access_level for g in grants}, key=lambda lv: (*ACCESS_LEVELS, lv).index(lv))
     return PotentialResource(
         arn=r.node.id,
         type=r.node.kind,

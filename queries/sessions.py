@@ -298,11 +298,15 @@ def resolve_tree(
         for e in children:
             add(issued_credential(e, k, cred.depth + 1))
             if e.created_key and e.name == "CreateServiceSpecificCredential" and e.created_for:
-                tree.grants.append(Grant(e.created_for, e.time, "bearer", k))
+                grant = Grant(e.created_for, e.time, "bearer", k)
+                if grant not in tree.grants:  # reached by key and by session: one grant
+                    tree.grants.append(grant)
         for e in logins_by_key.get(k, []):
             user = _login_user(e)
             if user:
-                tree.grants.append(Grant(user, e.time, "console", k))
+                grant = Grant(user, e.time, "console", k)
+                if grant not in tree.grants:
+                    tree.grants.append(grant)
                 for u in uses:  # console sessions of that user created afterwards
                     if (
                         u.access_key_id

@@ -35,6 +35,10 @@ class AccessInputs:
     _sets: dict[str, PolicySet] = field(default_factory=dict)
     _resource: dict[str, tuple[CompiledPolicy, ...]] = field(default_factory=dict)
     _service_roles: dict[tuple[str, str | None], list[str]] = field(default_factory=dict)
+    _levels: dict[tuple[str, str], tuple[tuple[CompiledPolicy, ...], ...]] = field(
+        default_factory=dict
+    )
+    _runs_as: dict[str, list[str]] = field(default_factory=dict)
 
     def compiled(self, node: Node, kind: PolicyKind, prop: str = DOCUMENT) -> CompiledPolicy | None:
         doc = node.props.get(prop)
@@ -71,6 +75,12 @@ class AccessInputs:
         """SCPs or RCPs per level, root first, down to the account; empty without Organizations."""
         if not account:
             return ()
+        hit = self._levels.get((account, kind))
+        if hit is None:
+            hit = self._levels[(account, kind)] = self._org_levels(account, kind)
+        return hit
+
+    def _org_levels(self, account: str, kind: str) -> tuple[tuple[CompiledPolicy, ...], ...]:
         start = self.account_node(account)
         chain = org_path(self.store, start) if start is not None else None
         if not chain:
@@ -147,10 +157,13 @@ class AccessInputs:
 
     def runs_as(self, node_id: str) -> list[str]:
         """Roles a compute or AI resource acts with (through instance profiles too)."""
-        roles = [e.dst for e in self.store.out_edges(node_id, {"runs_as"})]
-        for e in self.store.out_edges(node_id, {"has_instance_profile"}):
-            roles += [p.dst for p in self.store.out_edges(e.dst, {"profile_role"})]
-        return roles
+        hit = self._runs_as.get(node_id)
+        if hit is None:
+            roles = [e.dst for e in self.store.out_edges(node_id, {"runs_as"})]
+            for e in self.store.out_edges(node_id, {"has_instance_profile"}):
+                roles += [p.dst for p in self.store.out_edges(e.dst, {"profile_role"})]
+            hit = self._runs_as[node_id] = roles
+        return list(hit)
 
     @cached_property
     def _trust_index(self) -> dict[str, set[str]]:
@@ -176,13 +189,17 @@ class AccessInputs:
                         index.setdefault(key, set()).add(role.id)
         return index
 
-    def assume_candidates(self, principal: str) -> set[str]:
-        """Roles whose trust policy may admit this principal (user, role or session ARN)."""
+    def assume_candidates(self, principal: str, *, named_only: bool = False) -> set[str]:
+        """Roles whose trust policy may admit this principal (user, role or session ARN).
+
+        `named_only`: only trust policies naming the principal itself (or anyone), not its
+        account: those are the ones that can grant without an identity policy."""
         idx = self._trust_index
         found = set(idx.get("*", ())) | idx.get(principal, set())
         arn = parse_arn(principal)
         if arn is not None and arn.account:
-            found |= idx.get(f"acct:{arn.account}", set())
+            if not named_only:
+                found |= idx.get(f"acct:{arn.account}", set())
             if arn.resource_type in ("role", "assumed-role"):
                 name = (
                     arn.resource_id.split("/")[-1]
@@ -197,11 +214,11 @@ class AccessInputs:
         key = (service, account)
         hit = self._service_roles.get(key)
         if hit is None:
-            hit = self._service_roles[key] = [
+            hit = self._service_roles[key] = sorted(
                 r
                 for r in self._trust_index.get("*", set()) | self._service_named(service)
                 if account_of(self.store, r) == account
-            ]
+            )
         return hit
 
     def _service_named(self, service: str) -> set[str]:

@@ -9,12 +9,14 @@ grants it; conditional grants stay conditional with their condition text.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from functools import cache
 
+import orjson
+
 from graphscope.access.caller_context import Outcome, as_caller
-from graphscope.access.inputs import AccessInputs, account_of
+from graphscope.access.inputs import TRUST_POLICY, AccessInputs, account_of
 from graphscope.access.resource_actions import KIND_TARGETS, KindAction, actions_for_kind
 from graphscope.arn import parse_arn
 from graphscope.escalation import EscalationMode, EscalationPath, escalation_paths
@@ -34,8 +36,10 @@ from graphscope.iam import (
     refusal,
     resource_policy_required,
 )
-from graphscope.iam.policy import Statement
-from graphscope.iam.principals import Principal
+from graphscope.iam.evaluate import Polarity
+from graphscope.iam.policy import Statement, StatementRef
+from graphscope.iam.principals import Principal, Via
+from graphscope.iam.wildcard import compile_glob, globs_intersect
 from graphscope.model import Node
 
 REACHABLE = (Decision.ALLOW, Decision.CONDITIONAL)
@@ -101,6 +105,10 @@ class Limit:
 
 
 NO_LIMIT = Limit()
+# what proxy discovery evaluates: the actions that make an AI application act for the caller
+_ENTRY_ONLY = Limit(
+    frozenset({"bedrock:retrieve", "bedrock:retrieveandgenerate", "bedrock:invokeagent"})
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,32 @@ class _Walker:
     arn: str
     path: tuple[Hop, ...]
     limit: Limit
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One way an identity acting on its own (no limit) becomes another identity.
+
+    `hops` run from the identity to `dst` (a role); `outcome` is what the hops hang on;
+    `limit` is what `dst` may then do for the subject (NO_LIMIT: everything, and walk on).
+    """
+
+    hops: tuple[Hop, ...]
+    dst: str
+    limit: Limit
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Moves:
+    """Everything an identity's own hops give, independent of who walks: cached per identity.
+
+    `records`: grants the hops themselves prove (sts:AssumeRole on a role, the take-over
+    actions on a notebook ...), each with the hops (relative to the identity) that prove it.
+    """
+
+    records: tuple[tuple[Node, Grant, tuple[Hop, ...]], ...]
+    moves: tuple[Move, ...]
 
 
 class ReachEngine:
@@ -125,7 +159,15 @@ class ReachEngine:
         self.store = inputs.store
         self._service_trust: dict[tuple[str, str], bool] = {}
         self._targets: list[Node] | None = None
-        self._only: frozenset[str] | None = None
+        self._order: dict[str, int] | None = None
+        self._moves: dict[str, Moves] = {}
+        self._allows: dict[tuple[str, str], tuple[Statement, ...]] = {}
+        self._by_kinds: dict[tuple[tuple[str, ...], bool], list[Node]] = {}
+        self._alike: dict[tuple[object, ...], Outcome] = {}
+        self._deny_stmts: dict[str, tuple[Statement, ...]] = {}
+        self._trusts: dict[tuple[object, ...], tuple[str, Outcome]] = {}
+        self._shapes: dict[str, int | None] = {}
+        self._shape_ids: dict[bytes, int] = {}
 
     def warm(self) -> None:
         """Compile every resource's policies and action coverage now (build time), not in the
@@ -133,92 +175,232 @@ class ReachEngine:
         for node in self._resource_nodes():
             self._resource_side(node)
 
-    # --- entry point --------------------------------------------------------------------------
-    def reach(self, subject: str, only: frozenset[str] | None = None) -> dict[str, Reached]:
+    # --- entry points -------------------------------------------------------------------------
+    def reach(
+        self,
+        subject: str,
+        only: frozenset[str] | None = None,
+        *,
+        memo: dict[tuple[str, Limit, str], list[Grant]] | None = None,
+        relevant: set[str] | None = None,
+        enough: frozenset[str] | None = None,
+    ) -> dict[str, Reached]:
         """Every resource and role the subject can reach, keyed by node id (subject excluded).
 
-        `only` limits which resources are evaluated (who-can asks about one); identities and the
-        AI applications that act as proxies are still walked, so no path is missed.
+        `only` limits which resources are evaluated (who-can and path ask about one); every
+        identity is still walked, so no path is missed. `memo` keeps each identity's grants on
+        each resource across queries that share it (who-can asks many subjects about one);
+        `relevant`, the identities from which `only` can be reached at all (see `walk`);
+        `enough`, every action anyone could be granted on the one resource of `only`: once it
+        holds them all unconditionally with its paths capped, nothing later can change it.
         """
-        self._only = only
         out: dict[str, Reached] = {}
+        nodes = self._resource_nodes() if only is None else self._only_nodes(only)
+        target = next(iter(only)) if enough is not None and only is not None else None
+        for walker in self._walking(subject, relevant):
+            if walker.limit is NO_LIMIT:
+                for node, grant, rel in self.moves(walker.arn).records:
+                    if only is None or node.id in only:
+                        self._record(out, node, grant, (*walker.path, *rel))
+            self._access(walker, out, nodes, memo)
+            if target is not None and _saturated(out.get(target), enough):
+                break
+        out.pop(subject, None)
+        return out
+
+    def who_reaches(self, resource: str) -> dict[str, Reached]:
+        """Every user and role that reaches the resource, with what it reaches it with: the
+        same answer as `reach(p, only={resource})` for every principal p, computed for the few
+        that can: the identities that may hold access themselves, and those that can become one
+        of them (the identity hops walked backwards)."""
+        holders = self._holders(resource)
+        back: dict[str, set[str]] = {}
+        for node in self.inputs.principals():
+            for move in self.moves(node.id).moves:
+                back.setdefault(move.dst, set()).add(node.id)
+        found = set(holders)
+        queue = deque(holders)
+        while queue:
+            for src in back.get(queue.popleft(), ()):
+                if src not in found:
+                    found.add(src)
+                    queue.append(src)
+        only = frozenset({resource})
+        memo: dict[tuple[str, Limit, str], list[Grant]] = {}
+        out: dict[str, Reached] = {}
+        enough = self._grantable(resource, holders, memo)
+        for principal in sorted(found & {n.id for n in self.inputs.principals()}):
+            reached = self.reach(principal, only, memo=memo, relevant=found, enough=enough).get(
+                resource
+            )
+            if reached is not None:
+                out[principal] = reached
+        return out
+
+    def _grantable(
+        self, resource: str, holders: set[str], memo: dict[tuple[str, Limit, str], list[Grant]]
+    ) -> frozenset[str]:
+        """Every action any walker could be granted on the resource: what each holder gets with
+        no limit (a limit only removes actions) and what the holders' own hops record."""
+        node = self.store.node(resource)
+        actions: set[str] = set()
+        for h in holders:
+            actions |= {g.action for n, g, _ in self.moves(h).records if n.id == resource}
+            if node is not None and node.kind in KIND_TARGETS:
+                out: dict[str, Reached] = {}
+                self._access(_Walker(h, (), NO_LIMIT), out, [node], memo)
+                actions |= {g.action for g in memo.get((h, NO_LIMIT, resource), [])}
+        return frozenset(actions)
+
+    def _holders(self, resource: str) -> set[str]:
+        """Identities that may hold access to the resource on their own (a superset: an exact
+        query follows). A grant needs an identity Allow statement whose Action and Resource
+        cover it, or a resource-policy Allow naming the caller; sts:AssumeRole on a role and
+        take-overs of compute are the identity's own hops."""
+        node = self.store.node(resource)
+        found: set[str] = set()
+        principals = list(self.inputs.principals())
+        for p in principals:
+            if any(n.id == resource for n, _, _ in self.moves(p.id).records):
+                found.add(p.id)
+        if node is None or node.kind not in KIND_TARGETS:
+            return found
+        targets = {resource + t.suffix for t in KIND_TARGETS[node.kind]}
+        for p in principals:
+            if p.id in found:
+                continue
+            for pol in self.inputs.identity_policies(p.id):
+                if any(
+                    st.allow and _covered(st, node.kind) and any(_may_match(st, t) for t in targets)
+                    for st in pol.statements
+                ):
+                    found.add(p.id)
+                    break
+        for pol in self._resource_side(node).policies:
+            for st in pol.statements:
+                if not st.allow or st.principal is None:
+                    continue
+                for p in principals:
+                    if p.id not in found and (
+                        st.not_principal
+                        or st.principal.match(_principal(p.id), sessions_free=True) is not Via.NONE
+                    ):
+                        found.add(p.id)
+        return found
+
+    def walk(self, subject: str, relevant: set[str] | None = None) -> list[_Walker]:
+        """The identities the subject can become, breadth first, each with its first path and
+        limit: the order every record of a reach query follows.
+
+        `relevant`: walk only into these identities. Exact for any set closed backwards (every
+        identity with a hop into the set is in it): a skipped identity leads to none of them, so
+        the others are found in the same order, by the same first paths."""
+        return list(self._walking(subject, relevant))
+
+    def _walking(self, subject: str, relevant: set[str] | None) -> Iterator[_Walker]:
         queue = deque([_Walker(subject, (), NO_LIMIT)])
         seen: set[tuple[str, Limit]] = {(subject, NO_LIMIT)}
         while queue:
             walker = queue.popleft()
             if len(walker.path) >= MAX_DEPTH:
                 continue
-            for nxt in self._step(walker, out):
-                key = (nxt.arn, nxt.limit)
-                if nxt.arn != subject and key not in seen:
+            yield walker
+            if walker.limit is not NO_LIMIT:
+                continue  # an identity used through a proxy does not walk on
+            for move in self.moves(walker.arn).moves:
+                key = (move.dst, move.limit)
+                if relevant is not None and move.dst not in relevant:
+                    continue
+                if move.dst != subject and key not in seen:
                     seen.add(key)
-                    queue.append(nxt)
-        out.pop(subject, None)
-        return out
+                    queue.append(_Walker(move.dst, (*walker.path, *move.hops), move.limit))
 
-    # --- one identity -------------------------------------------------------------------------
-    def _step(self, walker: _Walker, out: dict[str, Reached]) -> Iterable[_Walker]:
-        principal = _principal(walker.arn)
-        base = self.inputs.policy_set(walker.arn)
-        nexts: list[_Walker] = []
-        if walker.limit is NO_LIMIT:
-            nexts += self._assume(walker, principal, out)
-            nexts += self._escalate(walker, principal, base, out)
-        self._access(walker, principal, out, nexts)
-        return nexts
+    def moves(self, arn: str) -> Moves:
+        """The identity's own hops to other identities (memoised: they do not depend on the
+        subject whose walk reaches it)."""
+        hit = self._moves.get(arn)
+        if hit is None:
+            principal = _principal(arn)
+            base = self.inputs.policy_set(arn)
+            records: list[tuple[Node, Grant, tuple[Hop, ...]]] = []
+            moves: list[Move] = []
+            self._assume(arn, principal, base, records, moves)
+            self._escalate(arn, principal, base, records, moves)
+            self._proxy_moves(arn, principal, base, moves)
+            hit = self._moves[arn] = Moves(tuple(records), tuple(moves))
+        return hit
 
+    # --- one identity's hops ------------------------------------------------------------------
     def _assume(
-        self, walker: _Walker, principal: Principal, out: dict[str, Reached]
-    ) -> list[_Walker]:
-        found = []
-        for role_id in sorted(self.inputs.assume_candidates(walker.arn)):
-            role = self.store.node(role_id)
-            if role is None or role.id == walker.arn:
+        self,
+        arn: str,
+        principal: Principal,
+        base: PolicySet,
+        records: list[tuple[Node, Grant, tuple[Hop, ...]]],
+        moves: list[Move],
+    ) -> None:
+        filtered = principal.kind in _IDENTITY_CALLERS and not self.exhaustive
+        direct = self.inputs.assume_candidates(arn, named_only=True)
+        allows = self._identity_allows(arn, base, "sts:assumerole")
+        for role_id in sorted(self.inputs.assume_candidates(arn)):
+            # Exact prefilter: without an identity Allow whose Resource may match, only a trust
+            # policy naming the caller itself can grant (iam.evaluate: Via.ACCOUNT needs one).
+            if (
+                filtered
+                and role_id not in direct
+                and not any(_may_match(st, role_id) for st in allows)
+            ):
                 continue
-            ev = self._eval(
-                walker.arn,
-                principal,
-                "sts:AssumeRole",
-                role.id,
-                self.inputs.policy_set(walker.arn, role.id),
-            )
+            role = self.store.node(role_id)
+            if role is None or role.id == arn:
+                continue
+            ev = self._eval_trust(arn, principal, role)
             if ev.decision not in REACHABLE:
                 continue
-            hop = Hop(walker.arn, role.id, "can_assume", ev_refs(ev))
-            path = (*walker.path, hop)
-            self._record(
-                out,
-                role,
-                Grant("sts:AssumeRole", "Write", ev, tuple(hop.granted_by.split(", "))),
-                path,
-            )
-            found.append(_Walker(role.id, path, NO_LIMIT))
-        return found
+            hop = Hop(arn, role.id, "can_assume", ev_refs(ev))
+            grant = Grant("sts:AssumeRole", "Write", ev, tuple(hop.granted_by.split(", ")))
+            records.append((role, grant, (hop,)))
+            moves.append(Move((hop,), role.id, NO_LIMIT, ev))
 
     def _escalate(
-        self, walker: _Walker, principal: Principal, base: PolicySet, out: dict[str, Reached]
-    ) -> list[_Walker]:
-        found: list[_Walker] = []
-        account = account_of(self.store, walker.arn) or ""
+        self,
+        arn: str,
+        principal: Principal,
+        base: PolicySet,
+        records: list[tuple[Node, Grant, tuple[Hop, ...]]],
+        moves: list[Move],
+    ) -> None:
+        account = account_of(self.store, arn) or ""
+        filtered = principal.kind in _IDENTITY_CALLERS and not self.exhaustive
+        pass_allows = self._identity_allows(arn, base, "iam:passrole")
         for path in escalation_paths():
             if path.mode is EscalationMode.EXISTING:
-                found += self._take_over(walker, principal, path, out)
+                self._take_over(arn, principal, path, records, moves)
                 continue
             others = [a for a in path.actions if a != "iam:PassRole"]
+            # Exact prefilter: these are evaluated without a resource policy, so each needs an
+            # identity Allow statement covering it.
+            if filtered and (
+                not pass_allows
+                or any(not self._identity_allows(arn, base, a.lower()) for a in others)
+            ):
+                continue
             other_outcomes = [
-                self._eval(
-                    walker.arn, principal, a, _new_resource_pattern(a, account), base, pattern=True
-                )
+                self._eval(arn, principal, a, _new_resource_pattern(a, account), base, pattern=True)
                 for a in others
             ]
             if any(o.decision not in REACHABLE for o in other_outcomes):
                 continue
-            for role_id in sorted(self.inputs.roles_trusting_service(path.service or "", account)):
+            made: dict[int, tuple[Outcome, Grant]] = {}
+            limit = _limit_of(path)
+            for role_id in self.inputs.roles_trusting_service(path.service or "", account):
+                if filtered and not any(_may_match(st, role_id) for st in pass_allows):
+                    continue
                 role = self.store.node(role_id)
                 if role is None or not self._trusts_service(role.id, path.service or ""):
                     continue
-                passed = self._eval(
-                    walker.arn,
+                passed = self._eval_alike(
+                    arn,
                     principal,
                     "iam:PassRole",
                     role.id,
@@ -227,92 +409,222 @@ class ReachEngine:
                 )
                 if passed.decision not in REACHABLE:
                     continue
-                outcome = _combine([passed, *other_outcomes])
-                granted = f"{path.id} ({_refs([passed, *other_outcomes])})"
-                hop = Hop(walker.arn, role.id, "can_pass_role_to", granted)
-                hop_path = (*walker.path, hop)
-                self._record(
-                    out, role, Grant("iam:PassRole", "Write", outcome, (granted,)), hop_path
-                )
-                found.append(_Walker(role.id, hop_path, _limit_of(path)))
-        return found
+                # roles evaluated alike share one outcome: share its text and grant too (an
+                # administrator's pass-role hops number in the thousands)
+                shared = made.get(id(passed))
+                if shared is None or shared[0] is not passed:
+                    outcome = _combine([passed, *other_outcomes])
+                    granted = f"{path.id} ({_refs([passed, *other_outcomes])})"
+                    grant = Grant("iam:PassRole", "Write", outcome, (granted,))
+                    shared = made[id(passed)] = (passed, grant)
+                grant = shared[1]
+                hop = Hop(arn, role.id, "can_pass_role_to", grant.granted_by[0])
+                records.append((role, grant, (hop,)))
+                moves.append(Move((hop,), role.id, limit, grant.outcome))
 
     def _take_over(
-        self, walker: _Walker, principal: Principal, path: EscalationPath, out: dict[str, Reached]
-    ) -> list[_Walker]:
-        found = []
-        for target in self.store.nodes(set(path.target_kinds)):
+        self,
+        arn: str,
+        principal: Principal,
+        path: EscalationPath,
+        records: list[tuple[Node, Grant, tuple[Hop, ...]]],
+        moves: list[Move],
+    ) -> None:
+        base = self.inputs.policy_set(arn)
+        unallowed = (
+            [a for a in path.actions if not self._identity_allows(arn, base, a.lower())]
+            if principal.kind in _IDENTITY_CALLERS and not self.exhaustive
+            else []
+        )
+        for target in self._kind_nodes(path.target_kinds):
             roles = self.inputs.runs_as(target.id)
             if not roles:
                 continue
+            if unallowed:
+                # Exact prefilter: an action no identity Allow covers needs the target's own
+                # resource policy to allow it.
+                res = self._resource_side(target)
+                if any(a.lower() not in res.allowed for a in unallowed):
+                    continue
             outcomes = [
-                self._eval(
-                    walker.arn,
-                    principal,
-                    a,
-                    target.id,
-                    self.inputs.policy_set(walker.arn, target.id),
+                self._eval_alike(
+                    arn, principal, a, target.id, self.inputs.policy_set(arn, target.id)
                 )
                 for a in path.actions
             ]
             if any(o.decision not in REACHABLE for o in outcomes):
                 continue
             granted = f"{path.id} ({_refs(outcomes)})"
-            hop = Hop(walker.arn, target.id, "can_access", granted)
+            hop = Hop(arn, target.id, "can_access", granted)
             outcome = _combine(outcomes)
             for a in path.actions:
-                self._record(
-                    out, target, Grant(a, _level(a), outcome, (granted,)), (*walker.path, hop)
-                )
+                records.append((target, Grant(a, _level(a), outcome, (granted,)), (hop,)))
             for role in roles:
-                role_node = self.store.node(role)
-                if role_node is None:
+                if self.store.node(role) is None:
                     continue
                 run = Hop(target.id, role, "runs_as", f"{target.kind} role")
-                found.append(_Walker(role, (*walker.path, hop, run), _limit_of(path)))
-        return found
+                moves.append(Move((hop, run), role, _limit_of(path), outcome))
 
-    def _access(
-        self, walker: _Walker, principal: Principal, out: dict[str, Reached], nexts: list[_Walker]
+    def _proxy_moves(
+        self, arn: str, principal: Principal, base: PolicySet, moves: list[Move]
     ) -> None:
-        ctx = Context(principal_context(principal), assume_unknown=True)
-        base = self.inputs.policy_set(walker.arn)
+        """AI applications that act for the caller with their own role."""
         iam_caller = principal.kind in _IDENTITY_CALLERS
+        nodes = self._kind_nodes(tuple(PROXY_KINDS), ordered=True)
+        if (
+            iam_caller
+            and not self.exhaustive
+            and not any(self._identity_allows(arn, base, a) for a in _ENTRY)
+            and not any(self._resource_side(n).allowed.keys() & _ENTRY for n in nodes)
+        ):
+            return  # exact: every grant to an IAM caller needs an Allow statement covering it
+        # Only the entry actions decide a proxy move, and a grant of one action does not depend
+        # on which others are evaluated beside it: evaluate just those.
+        walker = _Walker(arn, (), _ENTRY_ONLY)
+        ctx = Context(principal_context(principal), assume_unknown=True)
         sides: dict[str, _IdentitySide] = {}
-        for node in self._resource_nodes():
-            if (
-                self._only is not None
-                and node.id not in self._only
-                and node.kind not in PROXY_KINDS
-            ):
+        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        for node in nodes:
+            grants = self._node_grants(
+                walker, principal, ctx, base, node, sides, iam_caller, None, decided
+            )
+            if grants:
+                moves += self._proxies(arn, node, grants)
+
+    # --- one identity's access ----------------------------------------------------------------
+    def _access(
+        self,
+        walker: _Walker,
+        out: dict[str, Reached],
+        nodes: list[Node],
+        memo: dict[tuple[str, Limit, str], list[Grant]] | None = None,
+    ) -> None:
+        limit = walker.limit
+        setup: tuple[Principal, Context, PolicySet, bool] | None = None
+        sides: dict[str, _IdentitySide] = {}
+        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        for node in nodes:
+            if limit.resources is not None and node.id not in limit.resources:
                 continue
-            if walker.limit.resources is not None and node.id not in walker.limit.resources:
-                continue
-            if self.exhaustive:
-                grants = self._grants_every_action(walker, principal, node)
-            else:
-                side = sides.get(node.kind)
-                if side is None:
-                    side = sides[node.kind] = _identity_side(base, node.kind, walker.limit)
-                grants = self._grants_on(walker, principal, ctx, node, base, side, iam_caller, out)
-            if not grants:
-                continue
+            key = (walker.arn, limit, node.id)
+            grants = memo.get(key) if memo is not None else None
+            if grants is None:
+                if setup is None:  # built only when something is evaluated (who-can shares)
+                    principal = _principal(walker.arn)
+                    setup = (
+                        principal,
+                        Context(principal_context(principal), assume_unknown=True),
+                        self.inputs.policy_set(walker.arn),
+                        principal.kind in _IDENTITY_CALLERS,
+                    )
+                principal, ctx, base, iam_caller = setup
+                # with a memo the grants are unpruned, so they hold whatever was recorded
+                # before (recording them is then a no-op)
+                grants = self._node_grants(
+                    walker, principal, ctx, base, node, sides, iam_caller,
+                    out if memo is None else None, decided,
+                )  # fmt: skip
+                if memo is not None:
+                    memo[key] = grants
             for grant in grants:
                 hop = Hop(walker.arn, node.id, "can_access", ", ".join(grant.granted_by))
                 self._record(out, node, grant, (*walker.path, hop))
-            if walker.limit is NO_LIMIT:
-                nexts += self._proxies(walker, node, grants)
+
+    def _node_grants(
+        self,
+        walker: _Walker,
+        principal: Principal,
+        ctx: Context,
+        base: PolicySet,
+        node: Node,
+        sides: dict[str, _IdentitySide],
+        iam_caller: bool,
+        out: dict[str, Reached] | None = None,
+        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] | None = None,
+    ) -> list[Grant]:
+        if self.exhaustive:
+            grants = self._grants_every_action(walker, principal, node)
+        else:
+            side = sides.get(node.kind)
+            if side is None:
+                side = sides[node.kind] = _identity_side(base, node.kind, walker.limit)
+            grants = self._grants_on(principal, ctx, node, base, side, iam_caller, out, decided)
+        if grants and node.kind in _PREFIXED:
+            grants = self._partly_denied(walker.arn, principal, base, node, grants)
+        return grants
+
+    def _partly_denied(
+        self, arn: str, principal: Principal, base: PolicySet, node: Node, grants: list[Grant]
+    ) -> list[Grant]:
+        """Mark object-level grants that a Deny on part of the objects cuts (a bucket policy
+        denying s3:GetObject on b/secret/*): the access holds only outside those keys, which the
+        report says as an assumption rather than as silently full access."""
+        denies = [
+            (st, pat)
+            for st, pat in (
+                *self._resource_side(node).prefix_denies(),
+                *self._own_prefix_denies(arn, base, node),
+            )
+            if st.principal is None
+            or st.not_principal
+            or st.principal.match(principal, sessions_free=False) is not Via.NONE
+        ]
+        if not denies:
+            return grants
+        suffixes = _suffixes(node.kind)
+        out = []
+        for g in grants:
+            low = g.action.lower()
+            extra = tuple(
+                ConditionRequirement(
+                    Polarity.MUST_NOT_HOLD,
+                    st.ref,
+                    "Resource",
+                    "",
+                    (pat,),
+                    f'object ARN matches "{pat}" (denied there'
+                    + (", if the Deny's conditions hold)" if st.conditions else ")"),
+                )
+                for st, pat in denies
+                if suffixes.get(low) and st.action_applies(low)
+            )
+            if extra:
+                o = g.outcome
+                g = Grant(
+                    g.action,
+                    g.access_level,
+                    Outcome(o.decision, o.conditions, (*o.assumptions, *extra)),
+                    g.granted_by,
+                )
+            out.append(g)
+        return out
+
+    def _own_prefix_denies(
+        self, arn: str, base: PolicySet, node: Node
+    ) -> list[tuple[Statement, str]]:
+        """Identity, boundary and SCP Deny statements on part of this node's objects."""
+        stmts = self._deny_stmts.get(arn)
+        if stmts is None:
+            policies = [*base.identity, *base.boundary, *(p for lv in base.scps for p in lv)]
+            stmts = self._deny_stmts[arn] = tuple(
+                st
+                for p in policies
+                for st in p.statements
+                if not st.allow and st.resources is not None and not st.not_resource
+                and not any(rp.any for rp in st.resources)
+            )  # fmt: skip
+        return _part_of(stmts, node.id) if stmts else []
 
     def _grants_on(
         self,
-        walker: _Walker,
         principal: Principal,
         ctx: Context,
         node: Node,
         base: PolicySet,
         side: _IdentitySide,
         iam_caller: bool,
-        out: dict[str, Reached],
+        out: dict[str, Reached] | None,
+        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] | None = None,
     ) -> list[Grant]:
         """Evaluate the candidate actions once per class of actions the same statements cover.
 
@@ -321,6 +633,10 @@ class ReachEngine:
         required; a class shares (a) by construction and (b), (c) are part of its key. Actions
         that no identity-side and no resource-side Allow statement covers cannot be granted to an
         IAM caller (every grant path needs one), so they are never evaluated.
+
+        `decided` may be shared across the resources of one identity: a resource without a
+        resource policy enters the key only through its account and which statements' Resource
+        matches it (`_match_vector`), the only ways `evaluate` reads its ARN.
         """
         res = self._resource_side(node)
         if iam_caller:
@@ -329,7 +645,7 @@ class ReachEngine:
             candidates = side.actions
         if not candidates:
             return []
-        reached = out.get(node.id)
+        reached = out.get(node.id) if out is not None else None
         if (
             reached is not None
             and node.kind not in PROXY_KINDS
@@ -342,7 +658,9 @@ class ReachEngine:
             # Nothing can change: every grant is already unconditional and paths are capped.
             return []
         pset: PolicySet | None = None
-        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        if decided is None:
+            decided = {}
+        shared = not res.policies and res.account is not None
         targets: dict[str, tuple[str | None, bool]] = {}
         grants = []
         for ka in side.ordered:
@@ -359,7 +677,12 @@ class ReachEngine:
                         None,
                         resource_policy_required(ka.action, target),
                     )
-            sig = (ka.suffix, side.sig[low], res.sig(low), rules)
+            place: object = node.id
+            if shared:
+                vec = _match_vector((*side.stmts[low], *res.rcp_statements(low)), target)
+                if vec is not None:
+                    place = (res.account, vec)
+            sig = (ka.suffix, side.sig[low], res.sig(low), rules, place)
             hit = decided.get(sig)
             if hit is None:
                 if pset is None:
@@ -403,7 +726,7 @@ class ReachEngine:
                     if st.allow:
                         allowed.update(_covered(st, node.kind))
             hit = self._res_sides[node.id] = _ResourceSide(
-                node.kind, account, policies, rcps, allowed
+                node.kind, account, policies, rcps, allowed, node.id
             )
         return hit
 
@@ -417,15 +740,16 @@ class ReachEngine:
             management_account=base.management_account,
         )
 
-    def _proxies(self, walker: _Walker, node: Node, grants: list[Grant]) -> list[_Walker]:
-        """AI applications that act for the caller with their own role."""
-        names = {g.action.lower() for g in grants}
-        found = []
-        if node.kind == "knowledge_base" and names & {
-            "bedrock:retrieve",
-            "bedrock:retrieveandgenerate",
-        }:
-            sources = self._kb_sources(node.id)
+    def _proxies(self, arn: str, node: Node, grants: list[Grant]) -> list[Move]:
+        """The roles an AI application uses for a caller allowed to invoke it; the entry hop
+        carries the statement that allows the invocation."""
+        found: list[Move] = []
+        if node.kind == "knowledge_base":
+            entry = next((g for g in grants if g.action.lower() in _RETRIEVE), None)
+            if entry is None:
+                return found
+            via = Hop(arn, node.id, "can_access", ", ".join(entry.granted_by))
+            limit = _kb_limit(self._kb_sources(node.id))
             for role in self.inputs.runs_as(node.id):
                 hop = Hop(
                     node.id,
@@ -433,34 +757,22 @@ class ReachEngine:
                     "runs_as",
                     "knowledge base role (retrieval on the caller's behalf)",
                 )
-                limit = Limit(
-                    frozenset({"s3:getobject", "s3:listbucket", "aoss:apiaccessall"}),
-                    frozenset(sources),
-                    "reads only the knowledge base's sources",
-                )
-                found.append(
-                    _Walker(
-                        role,
-                        (
-                            *walker.path,
-                            Hop(walker.arn, node.id, "can_access", "bedrock:Retrieve"),
-                            hop,
-                        ),
-                        limit,
-                    )
-                )
-        if node.kind in ("agent_alias", "agent") and "bedrock:invokeagent" in names:
+                found.append(Move((via, hop), role, limit, entry.outcome))
+        elif node.kind in ("agent_alias", "agent"):
+            entry = next((g for g in grants if g.action.lower() == "bedrock:invokeagent"), None)
+            if entry is None:
+                return found
             agent = (
                 node.id
                 if node.kind == "agent"
                 else next((e.src for e in self.store.in_edges(node.id, {"has_alias"})), None)
             )
             if agent is not None:
-                found += self._agent_proxies(walker, node, agent)
+                via = Hop(arn, node.id, "can_access", ", ".join(entry.granted_by))
+                found += self._agent_proxies(via, agent, entry.outcome)
         return found
 
-    def _agent_proxies(self, walker: _Walker, entry: Node, agent: str) -> list[_Walker]:
-        via = Hop(walker.arn, entry.id, "can_access", "bedrock:InvokeAgent")
+    def _agent_proxies(self, via: Hop, agent: str, outcome: Outcome) -> list[Move]:
         found = []
         models = frozenset(e.dst for e in self.store.out_edges(agent, {"uses_model"}))
         for role in self.inputs.runs_as(agent):
@@ -470,28 +782,21 @@ class ReachEngine:
                 "invokes only the agent's models",
             )
             found.append(
-                _Walker(role, (*walker.path, via, Hop(agent, role, "runs_as", "agent role")), limit)
+                Move((via, Hop(agent, role, "runs_as", "agent role")), role, limit, outcome)
             )
         for kb in (e.dst for e in self.store.out_edges(agent, {"uses_knowledge_base"})):
-            sources = self._kb_sources(kb)
+            limit = _kb_limit(self._kb_sources(kb))
             for role in self.inputs.runs_as(kb):
-                limit = Limit(
-                    frozenset({"s3:getobject", "s3:listbucket", "aoss:apiaccessall"}),
-                    frozenset(sources),
-                    "reads only the knowledge base's sources",
-                )
-                path = (
-                    *walker.path,
+                hops = (
                     via,
                     Hop(agent, kb, "uses_knowledge_base", "agent knowledge base"),
                     Hop(kb, role, "runs_as", "knowledge base role"),
                 )
-                found.append(_Walker(role, path, limit))
+                found.append(Move(hops, role, limit, outcome))
         for group in (e.dst for e in self.store.out_edges(agent, {"has_action_group"})):
             for fn in (e.dst for e in self.store.out_edges(group, {"invokes_function"})):
                 for role in self.inputs.runs_as(fn):
-                    path = (
-                        *walker.path,
+                    hops = (
                         via,
                         Hop(agent, group, "has_action_group", "agent action group"),
                         Hop(group, fn, "invokes_function", "action group function"),
@@ -500,7 +805,7 @@ class ReachEngine:
                     limit = Limit(
                         note="what the function's code does with the caller's input is unknown"
                     )
-                    found.append(_Walker(role, path, limit))
+                    found.append(Move(hops, role, limit, outcome))
         return found
 
     def _kb_sources(self, kb: str) -> list[str]:
@@ -515,6 +820,36 @@ class ReachEngine:
         if self._targets is None:
             self._targets = list(self.store.nodes(set(KIND_TARGETS)))
         return self._targets
+
+    def _only_nodes(self, only: frozenset[str]) -> list[Node]:
+        """The resources of `only`, in the order a full query visits them."""
+        if self._order is None:
+            self._order = {n.id: i for i, n in enumerate(self._resource_nodes())}
+        order = self._order
+        return sorted(
+            (n for i in only if i in order and (n := self.store.node(i)) is not None),
+            key=lambda n: order[n.id],
+        )
+
+    def _kind_nodes(self, kinds: tuple[str, ...], *, ordered: bool = False) -> list[Node]:
+        """Nodes of some kinds: in the resource visiting order (`ordered`) or the store's."""
+        key = (kinds, ordered)
+        hit = self._by_kinds.get(key)
+        if hit is None:
+            wanted = set(kinds)
+            source = self._resource_nodes() if ordered else self.store.nodes(wanted)
+            hit = self._by_kinds[key] = [n for n in source if n.kind in wanted]
+        return hit
+
+    def _identity_allows(self, arn: str, base: PolicySet, action: str) -> tuple[Statement, ...]:
+        """The identity-policy Allow statements covering an action (lower-case)."""
+        key = (arn, action)
+        hit = self._allows.get(key)
+        if hit is None:
+            hit = self._allows[key] = tuple(
+                s for p in base.identity for s in p.for_action(action) if s.allow
+            )
+        return hit
 
     def _trusts_service(self, role: str, service: str) -> bool:
         key = (role, service)
@@ -586,6 +921,92 @@ class ReachEngine:
             tuple(str(r) for r in ev.granted_by),
         )
 
+    def _eval_trust(self, arn: str, principal: Principal, role: Node) -> Outcome:
+        """sts:AssumeRole on a role, evaluated once per kind of trust policy: roles whose trust
+        documents are the same text (without their own ARN in it), in one account, matched
+        alike by the caller's statements, give the same outcome up to the name of the trust
+        policy in the statement references, which is renamed."""
+        pset = self.inputs.policy_set(arn, role.id)
+        shape = self._trust_shape(role)
+        account = account_of(self.store, role.id)
+        vec = None
+        if (
+            shape is not None
+            and account is not None
+            and principal.kind in _IDENTITY_CALLERS
+            and not self.exhaustive
+        ):
+            guards = [*pset.identity, *pset.boundary, *(p for lv in pset.scps for p in lv)]
+            guards += [*pset.resource, *(p for lv in pset.rcps for p in lv)]
+            vec = _match_vector(
+                tuple(s for p in guards for s in p.for_action("sts:assumerole")), role.id
+            )
+        if vec is None:
+            return self._eval(arn, principal, "sts:AssumeRole", role.id, pset)
+        key = (arn, shape, account, vec)
+        hit = self._trusts.get(key)
+        if hit is None:
+            out = self._eval(arn, principal, "sts:AssumeRole", role.id, pset)
+            self._trusts[key] = (role.id, out)
+            return out
+        return _renamed(hit[1], hit[0], role.id)
+
+    def _trust_shape(self, role: Node) -> int | None:
+        """An id for the role's trust document text; None when the text names the role."""
+        if role.id in self._shapes:
+            return self._shapes[role.id]
+        doc = role.props.get(TRUST_POLICY)
+        shape = None
+        if isinstance(doc, dict):
+            text = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+            if role.id.encode() not in text:
+                shape = self._shape_ids.setdefault(text, len(self._shape_ids))
+        self._shapes[role.id] = shape
+        return shape
+
+    def _eval_alike(
+        self,
+        who: str,
+        principal: Principal,
+        action: str,
+        resource: str,
+        pset: PolicySet,
+        *,
+        context: dict[str, str] | None = None,
+    ) -> Outcome:
+        """`_eval`, evaluated once for the resources it cannot tell apart: without a resource
+        policy, `evaluate` reads the ARN only through its account, which statements' Resource
+        match it, and the service rules, which make the key."""
+        account = account_of(self.store, resource)
+        if (
+            pset.resource
+            or account is None
+            or principal.kind not in _IDENTITY_CALLERS
+            or self.exhaustive
+        ):
+            return self._eval(who, principal, action, resource, pset, context=context)
+        low = action.lower()
+        vec = _match_vector(
+            tuple(s for p in _all_policies(pset) for s in p.for_action(low)), resource
+        )
+        if vec is None:
+            return self._eval(who, principal, action, resource, pset, context=context)
+        key = (
+            who,
+            low,
+            account,
+            tuple(sorted((context or {}).items())),
+            vec,
+            refusal(action, resource),
+            resource_policy_required(action, resource),
+        )
+        hit = self._alike.get(key)
+        if hit is None:
+            hit = self._alike[key] = self._eval(
+                who, principal, action, resource, pset, context=context
+            )
+        return hit
+
     def _record(
         self, out: dict[str, Reached], node: Node, grant: Grant, path: tuple[Hop, ...]
     ) -> None:
@@ -619,6 +1040,7 @@ class _IdentitySide:
     ]  # actions `evaluate` reads beyond their statements (iam.action_sensitive)
     allowed: dict[str, str]
     actions: dict[str, str]
+    stmts: dict[str, tuple[Statement, ...]]  # the statements behind `sig`
 
 
 def _identity_side(base: PolicySet, kind: str, limit: Limit) -> _IdentitySide:
@@ -626,23 +1048,37 @@ def _identity_side(base: PolicySet, kind: str, limit: Limit) -> _IdentitySide:
     guards = [*base.boundary, *(p for level in base.scps for p in level)]
     if base.session is not None:
         guards.append(base.session)
+    # Which statements cover each action, in policy order (what `for_action` returns), from
+    # the coverage memoised by Action text: policies repeat the same lists.
+    ident_by: dict[str, list[Statement]] = {}
+    guard_by: dict[str, list[Statement]] = {}
+    for policies, by in ((base.identity, ident_by), (guards, guard_by)):
+        for p in policies:
+            for st in p.statements:
+                for low in _covered(st, kind):
+                    by.setdefault(low, []).append(st)
     sig: dict[str, tuple[int, ...]] = {}
+    stmts: dict[str, tuple[Statement, ...]] = {}
     allowed: dict[str, str] = {}
     actions: dict[str, str] = {}
     kept = []
     for ka in ordered:
-        if limit.actions is not None and ka.action.lower() not in limit.actions:
-            continue
         low = ka.action.lower()
+        if limit.actions is not None and low not in limit.actions:
+            continue
         kept.append(ka)
         actions[low] = ka.action
-        ident = [s for p in base.identity for s in p.for_action(low)]
-        guard_ids = (id(s) for p in guards for s in p.for_action(low))
-        sig[low] = (*(id(s) for s in ident), -1, *guard_ids)
+        ident = ident_by.get(low, ())
+        guard = guard_by.get(low, ())
+        sig[low] = (*(id(s) for s in ident), -1, *(id(s) for s in guard))
+        stmts[low] = (*ident, *guard)
         if any(s.allow for s in ident):
             allowed[low] = ka.action
-    sensitive = frozenset(low for low, name in actions.items() if action_sensitive(name))
-    return _IdentitySide(tuple(kept), sig, sensitive, allowed, actions)
+    sensitive = frozenset(low for low, name in actions.items() if _sensitive(name))
+    return _IdentitySide(tuple(kept), sig, sensitive, allowed, actions, stmts)
+
+
+_sensitive = cache(action_sensitive)  # a property of the action name alone
 
 
 @cache
@@ -673,7 +1109,24 @@ class _ResourceSide:
     policies: tuple[CompiledPolicy, ...]
     rcps: tuple[tuple[CompiledPolicy, ...], ...]
     allowed: dict[str, str]  # actions some resource-policy Allow statement covers
+    node_id: str = ""
     _sigs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _prefix: list[tuple[Statement, str]] | None = None
+
+    def prefix_denies(self) -> list[tuple[Statement, str]]:
+        """Resource-policy and RCP Deny statements on part of this node's objects (cached)."""
+        if self._prefix is None:
+            stmts = tuple(
+                st
+                for p in (*self.policies, *(q for level in self.rcps for q in level))
+                for st in p.statements
+                if not st.allow and st.resources is not None and not st.not_resource
+            )
+            self._prefix = _part_of(stmts, self.node_id) if stmts else []
+        return self._prefix
+
+    def rcp_statements(self, low: str) -> tuple[Statement, ...]:
+        return tuple(s for level in self.rcps for p in level for s in p.for_action(low))
 
     def sig(self, low: str) -> tuple[int, ...]:
         """Ids of the resource-policy and RCP statements covering the action, in order (what
@@ -694,6 +1147,26 @@ class _Explained(Outcome):
     refs: tuple[str, ...] = ()
 
 
+def _renamed(outcome: Outcome, old: str, new: str) -> Outcome:
+    """The outcome with statement references to policy `old` pointing at policy `new`."""
+
+    def ref(r: StatementRef) -> StatementRef:
+        return replace(r, policy=new) if r.policy == old else r
+
+    def text(s: str) -> str:
+        return new + s[len(old) :] if s.startswith((old + "[", old + "#")) else s
+
+    def reqs(cs: tuple[ConditionRequirement, ...]) -> tuple[ConditionRequirement, ...]:
+        return tuple(replace(c, statement=ref(c.statement)) for c in cs)
+
+    return _Explained(
+        outcome.decision,
+        reqs(outcome.conditions),
+        reqs(outcome.assumptions),
+        tuple(text(s) for s in getattr(outcome, "refs", ())),
+    )
+
+
 def ev_refs(outcome: Outcome) -> str:
     return ", ".join(getattr(outcome, "refs", ())) or "?"
 
@@ -711,6 +1184,79 @@ def _combine(outcomes: list[Outcome]) -> Outcome:
         assumed += o.assumptions
     decision = Decision.CONDITIONAL if conds else Decision.ALLOW
     return Outcome(decision, tuple(conds), tuple(assumed))
+
+
+_RETRIEVE = frozenset({"bedrock:retrieve", "bedrock:retrieveandgenerate"})
+_ENTRY = _RETRIEVE | {"bedrock:invokeagent"}  # the actions that make an AI application act
+
+
+def _kb_limit(sources: list[str]) -> Limit:
+    return Limit(
+        frozenset({"s3:getobject", "s3:listbucket", "aoss:apiaccessall"}),
+        frozenset(sources),
+        "reads only the knowledge base's sources",
+    )
+
+
+_PREFIXED = frozenset(k for k, ts in KIND_TARGETS.items() if any(t.suffix for t in ts))
+
+
+@cache
+def _suffixes(kind: str) -> dict[str, str]:
+    """Lower-case action -> the suffix of the ARN it is evaluated on ("/*": objects)."""
+    return {ka.action.lower(): ka.suffix for ka in actions_for_kind(kind)}
+
+
+def _part_of(stmts: tuple[Statement, ...], node_id: str) -> list[tuple[Statement, str]]:
+    """(statement, pattern) for Resource patterns that reach some of the node's objects but
+    not all of them (those that match all are decided by `evaluate` itself)."""
+    target = node_id + "/*"
+    tglob = compile_glob(target)
+    out = []
+    for st in stmts:
+        for rp in st.resources or ():
+            if rp.any or rp.glob is None or rp.glob.match(target):
+                continue
+            if globs_intersect(rp.glob, tglob):
+                out.append((st, rp.text))
+    return out
+
+
+def _saturated(reached: Reached | None, enough: frozenset[str]) -> bool:
+    """Whether no later record can change this: paths capped and every grantable action held
+    unconditionally (`Reached.add` then keeps everything as it is)."""
+    if reached is None or len(reached.paths) < MAX_PATHS:
+        return False
+    grants = reached.grants
+    return all(
+        (g := grants.get(a)) is not None and g.outcome.decision is Decision.ALLOW for a in enough
+    )
+
+
+def _match_vector(stmts: tuple[Statement, ...], target: str) -> tuple[bool, ...] | None:
+    """Which of the statements' Resource elements match the target, leaving out those that
+    match every target alike; None when a policy variable makes that depend on more."""
+    vec = []
+    for st in stmts:
+        if st.resources is None or any(rp.any for rp in st.resources):
+            continue
+        hit = False
+        for rp in st.resources:
+            if rp.glob is None:
+                return None
+            if rp.glob.match(target):
+                hit = True
+                break
+        vec.append(hit)
+    return tuple(vec)
+
+
+def _may_match(st: Statement, arn: str) -> bool:
+    """Whether the statement's Resource element can match the ARN (True when unsure: a
+    prefilter may keep too much, never too little)."""
+    if st.resources is None or st.not_resource:
+        return True
+    return any(rp.any or rp.glob is None or rp.glob.match(arn) for rp in st.resources)
 
 
 def _limit_of(path: EscalationPath) -> Limit:
@@ -749,4 +1295,14 @@ def _all_policies(pset: PolicySet) -> list[CompiledPolicy]:
     return out
 
 
-__all__ = ["Grant", "Hop", "KindAction", "Limit", "ReachEngine", "Reached"]
+__all__ = [
+    "NO_LIMIT",
+    "Grant",
+    "Hop",
+    "KindAction",
+    "Limit",
+    "Move",
+    "Moves",
+    "ReachEngine",
+    "Reached",
+]

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import boto3
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
-from graphscope.eventstore import EventStore
-from graphscope.ingest.invocation_logs_cloudwatch import is_log_group_url
-from graphscope.ingest.logs_s3 import is_s3_url
-from graphscope.queries.activity import build_activity, window_bound
-from graphscope.queries.contract import ActivityReport
-from graphscope.queries.coverage import snapshot_gap
+from graphscope.elements import element_map
+from graphscope.ingest.athena import (
+    PullResult,
+    QueryError,
+    TableInfo,
+    athena_record,
+    athena_sql,
+    lake_record,
+    lake_sql,
+    pull_subject,
+    run_athena,
+    run_lake,
+    table_info,
+)
+from graphscope.ingest.base_graph import LoadError
+from graphscope.ingest.snapshot import SnapshotError
+from graphscope.queries.activity import build_activity, subject_scope, window_bound
+from graphscope.queries.contract import ActivityReport, Gap
+from graphscope.workspace import Sources, Workspace
 
 MAX_ISSUES_SHOWN = 20
-AUTO_WORKERS_BYTES = 64 * 1024 * 1024
 
 
 class Format(StrEnum):
@@ -77,6 +89,30 @@ def activity_cmd(
         Path | None,
         typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
     ] = None,
+    athena_table: Annotated[
+        str | None,
+        typer.Option(
+            "--athena-table",
+            help="Athena CloudTrail table DATABASE.TABLE: pull only the subject's events (its keys, then its sessions', until closed).",
+        ),
+    ] = None,
+    athena_workgroup: Annotated[
+        str | None, typer.Option("--athena-workgroup", help="Athena workgroup for those queries.")
+    ] = None,
+    athena_output: Annotated[
+        str | None,
+        typer.Option(
+            "--athena-output",
+            help="s3:// location for Athena results (unless the workgroup sets one).",
+        ),
+    ] = None,
+    lake_event_data_store: Annotated[
+        str | None,
+        typer.Option(
+            "--lake-event-data-store",
+            help="CloudTrail Lake event data store id or ARN: pull only the subject's events from it.",
+        ),
+    ] = None,
 ) -> None:
     """Print what the subject and every session derived from it did, grouped by the seven elements."""
     err = Console(stderr=True)
@@ -89,42 +125,53 @@ def activity_cmd(
     except ValueError as exc:
         err.print(str(exc))
         raise typer.Exit(2) from None
-    remote = (is_s3_url, is_log_group_url)
-    local = [
-        Path(p)
-        for p in [*(cloudtrail or []), *(invocation_logs or [])]
-        if not any(f(p) for f in remote)
-    ]
-    for p in [*local, *(snapshot or [])]:
-        if not p.exists():
-            err.print(f"{p}: no such file or folder")
-            raise typer.Exit(2)
-
-    events = EventStore(store or ":memory:")
-    progress = sys.stderr.isatty()
-    results = []
-    lo, hi = window_bound(since), window_bound(until, end=True)
+    sources = Sources(
+        snapshots=tuple(str(s) for s in snapshot or ()),
+        cloudtrail=tuple(cloudtrail or ()),
+        invocation_logs=tuple(invocation_logs or ()),
+        since=since,
+        until=until,
+        event_store=str(store) if store else None,
+        workers=workers,
+    )
+    for p in sources.missing_local_paths():
+        err.print(f"{p}: no such file or folder", highlight=False)
+        raise typer.Exit(2)
     try:
-        if cloudtrail:
-            n = (
-                workers
-                if workers is not None
-                else _auto_workers([Path(p) for p in cloudtrail if not is_s3_url(p)])
-            )
-            results.append(
-                events.ingest_cloudtrail(
-                    cloudtrail, progress=progress, workers=max(1, n), since=lo, until=hi
-                )
-            )
-        if invocation_logs:
-            results.append(
-                events.ingest_invocation_logs(
-                    invocation_logs, progress=progress, since=lo, until=hi
-                )
-            )
+        ws = Workspace.load(sources, progress=sys.stderr.isatty())
+    except (LoadError, SnapshotError, ValueError) as exc:
+        err.print(str(exc), highlight=False)
+        raise typer.Exit(2) from None
     except (BotoCoreError, ClientError) as exc:  # listing a bucket or log group failed
         err.print(f"cannot read from AWS: {exc}")
         raise typer.Exit(1) from None
+    events = ws.events
+    results = list(ws.ingests)
+    pulls = []
+    try:
+        if athena_table:
+            pulls.append(
+                _pull_athena(
+                    ws, athena_table, athena_workgroup, athena_output, access_key, principal
+                )
+            )
+        if lake_event_data_store:
+            pulls.append(_pull_lake(ws, lake_event_data_store, access_key, principal))
+    except (BotoCoreError, ClientError, QueryError, ValueError) as exc:
+        err.print(f"cannot pull from Athena/CloudTrail Lake: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    extra: list[Gap] = []
+    for pull in pulls:
+        results.extend(pull.ingests)
+        err.print(f"{pull.label}: {pull.rounds} quer(ies), {pull.rows} rows", highlight=False)
+        if not pull.complete:
+            extra.append(
+                Gap(
+                    source="cloudtrail",
+                    detail=f"{pull.label}: stopped widening after {pull.rounds} rounds of queries; deeper sessions may be missing",
+                    since=None,
+                )
+            )
     for r in results:
         renamed = {
             f: n for f, n in r.stats.time_fields.items() if f not in ("eventTime", "timestamp")
@@ -138,7 +185,6 @@ def activity_cmd(
             err.print(
                 f"... {r.stats.skipped - MAX_ISSUES_SHOWN} more skipped {r.kind} records (see coverage)"
             )
-    extra = [snapshot_gap(str(s) for s in snapshot)] if snapshot else []
     result = build_activity(
         events,
         access_key=access_key,
@@ -146,24 +192,73 @@ def activity_cmd(
         since=since,
         until=until,
         invocation_logs_given=bool(invocation_logs) or "invocation-log" in events.source_kinds(),
+        inventory=ws.inventory,
         extra_gaps=extra,
     )
-    events.close()
+    ws.close()
     if fmt is Format.json:
         sys.stdout.write(result.report.model_dump_json(indent=2) + "\n")
         return
     _print_table(result.report)
 
 
-def _auto_workers(paths: list[Path]) -> int:
-    """Parallel parsing pays for its process start-up only on big inputs."""
-    total = 0
-    for p in paths:
-        files = p.rglob("*") if p.is_dir() else [p]
-        total += sum(f.stat().st_size for f in files if f.is_file())
-        if total > AUTO_WORKERS_BYTES:
-            return min(os.cpu_count() or 1, 4)
-    return 1
+def _signals() -> list[tuple[str, str]]:
+    """Logging changes by anyone are pulled too: coverage must see them whoever made them."""
+    pairs = [(k.split(":", 1)[0], k.split(":", 1)[1]) for k in element_map().coverage_signals]
+    return [*pairs, ("cloudtrail.amazonaws.com", "StartLogging")]
+
+
+def _pull_athena(
+    ws: Workspace,
+    table: str,
+    workgroup: str | None,
+    output: str | None,
+    access_key: str | None,
+    principal: str | None,
+) -> PullResult:
+    client = boto3.client("athena")
+    try:
+        info = table_info(client, table)
+    except ClientError as exc:  # no glue/athena metadata rights: the documented columns, no pruning
+        Console(stderr=True).print(
+            f"{table}: table metadata unreadable ({exc}); assuming the documented columns and no partitions",
+            highlight=False,
+        )
+        info = TableInfo.parse(table)
+    lo, hi = window_bound(ws.sources.since), window_bound(ws.sources.until, end=True)
+    return pull_subject(
+        ws.events,
+        f"athena://{table}",
+        lambda f: athena_sql(info, f),
+        lambda sql: run_athena(client, sql, workgroup=workgroup, output_location=output),
+        athena_record,
+        lambda s: subject_scope(s, access_key, principal),
+        access_key=access_key,
+        principal=principal,
+        since=lo,
+        until=hi,
+        signals=_signals(),
+    )
+
+
+def _pull_lake(
+    ws: Workspace, eds: str, access_key: str | None, principal: str | None
+) -> PullResult:
+    client = boto3.client("cloudtrail")
+    lo, hi = window_bound(ws.sources.since), window_bound(ws.sources.until, end=True)
+    return pull_subject(
+        ws.events,
+        f"cloudtrail-lake://{eds.rsplit('/', 1)[-1]}",
+        lambda f: lake_sql(eds, f),
+        lambda sql: run_lake(client, sql),
+        lake_record,
+        lambda s: subject_scope(s, access_key, principal),
+        access_key=access_key,
+        principal=principal,
+        since=lo,
+        until=hi,
+        signals=_signals(),
+    )
 
 
 def _print_table(report: ActivityReport) -> None:

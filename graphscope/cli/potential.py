@@ -25,6 +25,8 @@ from graphscope.queries.potential import (
     resolve_subject,
     who_can,
 )
+from graphscope.store import GraphStore
+from graphscope.store.backend import BackendError, open_query_store
 
 
 class Format(StrEnum):
@@ -42,6 +44,11 @@ AuthOpt = Annotated[
         help="Output of `aws iam get-account-authorization-details` (repeatable, one per account).",
     ),
 ]
+BackendOpt = Annotated[str, typer.Option("--backend", help="networkx (default) or neo4j.")]
+UriOpt = Annotated[str | None, typer.Option("--uri", help="Neo4j: bolt://, neo4j://, neo4j+s://.")]
+UserOpt = Annotated[str | None, typer.Option("--user", help="Neo4j user (none: no auth).")]
+PasswordEnvOpt = Annotated[str, typer.Option("--password-env", help="Variable with the password.")]
+DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Neo4j database.")]
 FormatOpt = Annotated[
     Format | None, typer.Option("--format", help="json, or table (default on a terminal).")
 ]
@@ -55,8 +62,18 @@ def _load(snapshot: list[Path] | None, auth: list[Path] | None) -> Inventory:
         raise typer.Exit(2) from None
 
 
-def _engine(inv: Inventory) -> ReachEngine:
-    return ReachEngine(AccessInputs(inv.store))
+def _engine(store: GraphStore) -> ReachEngine:
+    return ReachEngine(AccessInputs(store))
+
+
+def _store(snapshot, auth, backend, uri, user, password_env, database) -> GraphStore:
+    try:
+        return open_query_store(
+            backend, uri, user, password_env, database, snapshot or [], auth or []
+        )
+    except (LoadError, SnapshotError, BackendError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _fmt(fmt: Format | None) -> Format:
@@ -74,19 +91,24 @@ def reach_cmd(
     access_key: Annotated[
         str | None, typer.Option("--access-key", help="Access key id found in the inventory.")
     ] = None,
+    backend: BackendOpt = "networkx",
+    uri: UriOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = "NEO4J_PASSWORD",
+    database: DatabaseOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Potential blast radius of one principal: every resource and role it can reach, and how."""
     if bool(principal) == bool(access_key):
         typer.echo("error: give exactly one of --principal or --access-key", err=True)
         raise typer.Exit(2)
-    inv = _load(snapshot, iam_auth_details)
+    store = _store(snapshot, iam_auth_details, backend, uri, user, password_env, database)
     try:
-        subject = resolve_subject(inv.store, principal, access_key)
+        subject = resolve_subject(store, principal, access_key)
     except SubjectNotFound as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
-    report = reach_report(_engine(inv), subject)
+    report = reach_report(_engine(store), subject)
     if _fmt(fmt) is Format.json:
         typer.echo(report.model_dump_json(by_alias=True, indent=2))
         return
@@ -95,7 +117,9 @@ def reach_cmd(
         table.add_column(col)
     for r in report.potential.resources:
         via = _hops(r.paths[0]) if r.paths else ""
-        table.add_row(r.arn, r.type, ", ".join(r.access_levels), "yes" if r.conditional else "", via)
+        table.add_row(
+            r.arn, r.type, ", ".join(r.access_levels), "yes" if r.conditional else "", via
+        )
     Console().print(table)
 
 
@@ -106,8 +130,15 @@ def who_can_cmd(
     action: Annotated[str | None, typer.Option("--action", help="Only this action.")] = None,
     access_level: Annotated[
         str | None,
-        typer.Option("--access-level", help="Only actions of this level: " + ", ".join(ACCESS_LEVELS)),
+        typer.Option(
+            "--access-level", help="Only actions of this level: " + ", ".join(ACCESS_LEVELS)
+        ),
     ] = None,
+    backend: BackendOpt = "networkx",
+    uri: UriOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = "NEO4J_PASSWORD",
+    database: DatabaseOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Every principal that can reach a resource, directly or through others, compute or AI apps."""
@@ -117,11 +148,11 @@ def who_can_cmd(
     if access_level and access_level not in ACCESS_LEVELS:
         typer.echo(f"error: --access-level must be one of {', '.join(ACCESS_LEVELS)}", err=True)
         raise typer.Exit(2)
-    inv = _load(snapshot, iam_auth_details)
-    if inv.store.node(resource) is None:
+    store = _store(snapshot, iam_auth_details, backend, uri, user, password_env, database)
+    if store.node(resource) is None:
         typer.echo(f"error: resource {resource} is not in the inventory", err=True)
         raise typer.Exit(1)
-    report = who_can(_engine(inv), resource, action, access_level)
+    report = who_can(_engine(store), resource, action, access_level)
     if _fmt(fmt) is Format.json:
         typer.echo(report.model_dump_json(by_alias=True, indent=2))
         return
@@ -129,8 +160,12 @@ def who_can_cmd(
     for col in ("principal", "actions", "conditional", "shortest path"):
         table.add_column(col)
     for p in report.principals:
-        table.add_row(p.arn, ", ".join(p.actions[:6]) + (" ..." if len(p.actions) > 6 else ""),
-                      "yes" if p.conditional else "", _hops(p.paths[0]) if p.paths else "")
+        table.add_row(
+            p.arn,
+            ", ".join(p.actions[:6]) + (" ..." if len(p.actions) > 6 else ""),
+            "yes" if p.conditional else "",
+            _hops(p.paths[0]) if p.paths else "",
+        )
     Console().print(table)
 
 
@@ -139,15 +174,25 @@ def path_cmd(
     dst: Annotated[str, typer.Option("--to", help="Target resource or role ARN.")],
     snapshot: SnapshotOpt = None,
     iam_auth_details: AuthOpt = None,
+    backend: BackendOpt = "networkx",
+    uri: UriOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = "NEO4J_PASSWORD",
+    database: DatabaseOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Every path from a principal to a resource, shortest first, each hop with its statement."""
-    inv = _load(snapshot, iam_auth_details)
+    store = _store(snapshot, iam_auth_details, backend, uri, user, password_env, database)
     for arn in (src, dst):
-        if inv.store.node(arn) is None:
+        if store.node(arn) is None:
             typer.echo(f"error: {arn} is not in the inventory", err=True)
             raise typer.Exit(1)
-    report = paths_between(_engine(inv), src, dst)
+    try:  # paths start at an identity; a bucket or function as --from is a usage error
+        resolve_subject(store, src, None)
+    except SubjectNotFound as e:
+        typer.echo(f"error: --from {e}", err=True)
+        raise typer.Exit(2) from None
+    report = paths_between(_engine(store), src, dst)
     if _fmt(fmt) is Format.json:
         typer.echo(report.model_dump_json(by_alias=True, indent=2))
         return

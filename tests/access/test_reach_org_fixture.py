@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from graphscope.access.identity_edges import hops_of
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import Reached, ReachEngine
 from graphscope.iam import Decision
@@ -57,7 +58,9 @@ def test_pass_role_into_a_notebook_honours_passed_to_service(engine: ReachEngine
     assert any(h.edge == "can_pass_role_to" and "sagemaker" in h.granted_by for h in hops)
 
 
-def test_scp_cuts_an_action_in_the_member_account_but_not_the_management_account(engine: ReachEngine) -> None:
+def test_scp_cuts_an_action_in_the_member_account_but_not_the_management_account(
+    engine: ReachEngine,
+) -> None:
     reach = engine.reach(OPS_ADMIN)
     # ops-admin becomes OrganizationAccountAccessRole in ml-prod (cross-account, the other way) ...
     assert reach[ORG_ACCESS].grants["sts:AssumeRole"].outcome.decision is Decision.ALLOW
@@ -67,3 +70,40 @@ def test_scp_cuts_an_action_in_the_member_account_but_not_the_management_account
     assert "s3:DeleteBucket" not in training.grants
     # in the management account no SCP binds: DeleteBucket on its own trail bucket stays
     assert "s3:DeleteBucket" in reach["arn:aws:s3:::acme-org-trail"].grants
+
+
+AGENT_ALIAS = f"arn:aws:bedrock:us-east-1:{PROD}:agent-alias/AGENT00001/ALIAS00001"
+KB_DOCS = "arn:aws:s3:::acme-kb-docs"
+AGENT_MODEL = (
+    "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
+)
+
+
+def test_invoke_agent_reaches_what_the_agent_role_and_its_knowledge_base_reach(
+    engine: ReachEngine,
+) -> None:
+    reach = engine.reach(ALICE)
+    assert "bedrock:InvokeAgent" in reach[AGENT_ALIAS].grants
+    hops = hops_of(engine, ALICE)
+    via_agent = {h.dst: h for h in hops if h.via and h.via[0] == AGENT_ALIAS}
+    # the agent acts with its own role, its knowledge base's role and its action group's function
+    assert {r.rsplit("/", 1)[1] for r in via_agent} == {
+        "BedrockAgentRole", "BedrockKbRole", "OrderLookupLambdaRole",
+    }  # fmt: skip
+    kb_hop = via_agent[f"arn:aws:iam::{PROD}:role/BedrockKbRole"]
+    assert [s.edge for s in kb_hop.steps] == ["can_access", "uses_knowledge_base", "runs_as"]
+    assert kb_hop.granted_by.startswith("arn:aws:iam::")  # the statement allowing InvokeAgent
+    assert KB_DOCS in kb_hop.limit_resources and "s3:getobject" in kb_hop.limit
+    # what the knowledge base reads is reached, but only as a knowledge base reads: no writes
+    docs = reach[KB_DOCS]
+    assert "s3:GetObject" in docs.grants
+    kb_paths = [p for p in docs.paths if any(h.dst.endswith("role/BedrockKbRole") for h in p)]
+    assert kb_paths
+    # the agent's own role invokes the agent's model for the caller
+    model = reach[AGENT_MODEL]
+    assert any(
+        [h.edge for h in p][-2:] == ["runs_as", "can_access"]
+        and p[-2].dst.endswith("role/BedrockAgentRole")
+        and p[0].dst == AGENT_ALIAS
+        for p in model.paths
+    ), [[h.edge for h in p] for p in model.paths]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from graphscope.eventstore import EventStore
 
@@ -63,3 +66,63 @@ def test_parallel_ingest_gives_the_same_store(tmp_path: Path) -> None:
     assert list(two.events_between()) == list(one.events_between())
     again = two.ingest_cloudtrail([INCIDENT], workers=2)
     assert (again.added, again.duplicates) == (0, 31)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bulk_loads_deduplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A bulk load drops the unique indexes and rebuilds them: repeats inside the load and
+    repeats of stored events must still be dropped, and the store equal a row-by-row load."""
+    import graphscope.eventstore as es
+
+    reference = EventStore()
+    reference.ingest_cloudtrail([INCIDENT])
+    monkeypatch.setattr(es, "_BULK_ROWS", 5)  # every load here is "bulk"
+    store = EventStore(tmp_path / "bulk.sqlite")
+    # the same folder twice in one load: 31 new, 31 repeats
+    first = store.ingest_cloudtrail([INCIDENT, INCIDENT], workers=workers)
+    assert (first.added, first.duplicates) == (31, 31)
+    again = store.ingest_cloudtrail([INCIDENT], workers=workers)  # repeats of stored rows
+    assert (again.added, again.duplicates) == (0, 31)
+    assert list(store.events_between()) == list(reference.events_between())
+    bucket = [e.key for e in store.events_for_resource("arn:aws:s3:::training-data-444")]
+    assert bucket == [
+        e.key for e in reference.events_for_resource("arn:aws:s3:::training-data-444")
+    ]
+    n = store.db.execute("SELECT count(*) FROM event_resources").fetchone()[0]
+    assert n == reference.db.execute("SELECT count(*) FROM event_resources").fetchone()[0]
+    names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"ev_pk", "er_pk", "ev_key_id", "ev_name"} <= names
+
+
+def test_store_of_another_version_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE events (key TEXT PRIMARY KEY, data BLOB)")
+    db.commit()
+    db.close()
+    with pytest.raises(ValueError, match="another graphscope version"):
+        EventStore(old)
+
+
+def test_interrupted_first_load_is_refused_on_open(tmp_path: Path) -> None:
+    """A first load into a file store runs without a write-ahead log: if it stops half-way the
+    store must not open as if it were complete."""
+    path = tmp_path / "events.sqlite"
+    store = EventStore(path)
+
+    def steps() -> Iterator[int]:  # a load whose reader dies after the first batch
+        yield 1
+        raise RuntimeError("reader died")
+
+    with pytest.raises(RuntimeError, match="reader died"):
+        store._load(steps())
+    store.close()
+    with pytest.raises(ValueError, match="interrupted"):
+        EventStore(path)
+    fine = tmp_path / "ok.sqlite"
+    EventStore(fine).ingest_cloudtrail([INCIDENT])
+    assert EventStore(fine).event_count() == 31  # a completed load opens normally

@@ -52,3 +52,19 @@ def test_install_maps_top_level_folders_into_graphscope(tmp_path: Path, editable
     # the short names must not leak into the global namespace
     leak = subprocess.run([str(py), "-c", "import ingest"], capture_output=True, text=True, cwd="/")
     assert leak.returncode != 0
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    """setuptools installs only the packages listed; a forgotten one works editable and breaks
+    a regular install (graphscope.access once did)."""
+    import tomllib
+
+    cfg = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(cfg["packages"])
+    roots = {folder: name for name, folder in cfg["package-dir"].items()}
+    found = set()
+    for folder, name in roots.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO / folder)
+            found.add(".".join([name, *rel.parts]))
+    assert found - listed == set(), f"add these to [tool.setuptools] packages: {found - listed}"

@@ -1,0 +1,103 @@
+"""`graphscope serve`: the scoping API over one investigation's inputs (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graphscope.api.settings import LOOPBACK, TOKEN_ENV, ApiSettings, ConfigError, read_token
+from graphscope.cli.viz import _fail
+from graphscope.workspace import Sources
+
+
+def serve_cmd(
+    snapshot: Annotated[
+        list[Path] | None,
+        typer.Option("--snapshot", help="Collected snapshot folder (repeatable)."),
+    ] = None,
+    iam_auth_details: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--iam-auth-details", help="get-account-authorization-details output (repeatable)."
+        ),
+    ] = None,
+    cloudtrail: Annotated[
+        list[str] | None,
+        typer.Option("--cloudtrail", help="CloudTrail file, folder or s3:// URL (repeatable)."),
+    ] = None,
+    invocation_logs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--invocation-logs",
+            help="Bedrock invocation logs: file, folder, s3:// or cloudwatch:// (repeatable).",
+        ),
+    ] = None,
+    event_store: Annotated[
+        Path | None,
+        typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = LOOPBACK,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port (0 = any free port).")
+    ] = 8080,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file", help=f"File whose first line is the bearer token (else ${TOKEN_ENV})."
+        ),
+    ] = None,
+    insecure_local: Annotated[
+        bool, typer.Option("--insecure-local", help="Serve without auth, bound to 127.0.0.1 only.")
+    ] = False,
+    max_body_bytes: Annotated[int, typer.Option("--max-body-bytes", min=256)] = 16 * 1024,
+    query_cache: Annotated[
+        int,
+        typer.Option("--query-cache", min=0, help="Cached who-can/path/reach answers (0 = off)."),
+    ] = 1024,
+    time_budget: Annotated[
+        float,
+        typer.Option("--time-budget", min=0.1, help="Seconds a synchronous request may take."),
+    ] = 30.0,
+) -> None:
+    """Serve /v1/scope, /v1/who-can, /v1/path, /v1/reach, /v1/exposure, /v1/graph and the HTML views."""
+    import uvicorn
+
+    from graphscope.api import create_app
+    from graphscope.cli.viz import load_workspace
+
+    try:
+        token = read_token(token_file)
+    except ConfigError as e:
+        raise _fail(str(e)) from None
+    if insecure_local and host != LOOPBACK:
+        raise _fail(
+            f"--insecure-local serves without auth and binds {LOOPBACK} only; drop --host {host}"
+        )
+    if insecure_local and token is not None:
+        typer.echo("note: --insecure-local given: the token is ignored and auth is off", err=True)
+    settings = ApiSettings(
+        token=None if insecure_local else token,
+        insecure_local=insecure_local,
+        max_body_bytes=max_body_bytes,
+        time_budget_s=time_budget,
+        query_cache_entries=query_cache,
+    )
+    try:
+        settings.check()
+    except ConfigError as e:
+        raise _fail(str(e)) from None
+    sources = Sources(
+        snapshots=tuple(str(p) for p in snapshot or ()),
+        iam_auth_details=tuple(str(p) for p in iam_auth_details or ()),
+        cloudtrail=tuple(cloudtrail or ()),
+        invocation_logs=tuple(invocation_logs or ()),
+        event_store=str(event_store) if event_store else None,
+    )
+    # load on the app's query thread (its SQLite store is bound to it), reporting errors here
+    app = create_app(lambda: load_workspace(sources), settings)
+    typer.echo(f"graphscope API on http://{host}:{port} (docs at /docs)", err=True)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False
+    )

@@ -1,0 +1,177 @@
+"""How graphscope's schema and values map onto Neo4j: labels, relationship types, properties.
+
+Labels and relationship types are the only names that enter Cypher text, and they come from the
+schema tables alone (checked against a strict identifier pattern); every value, including
+property keys and attacker-controlled ids, travels as a parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from graphscope.model import Edge, Node
+from graphscope.schema import EDGE_KINDS, NODE_KINDS, Component
+
+BASE_LABEL = "GsNode"
+"""Every graphscope node carries it: the one label its unique id constraint hangs on."""
+
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+NODE_CORE = ("id", "kind", "name", "account", "region", "component")
+EDGE_CORE = ("key",)
+JSON_KEYS = "_json"  # names of the properties stored as JSON text (nested values, None)
+ORDER = "_keys"  # data property names in their original order (Neo4j does not keep it)
+SEQ = "_seq"  # insertion order, so iteration order matches the embedded store
+OBSERVED_ONLY = "_observed"  # true on nodes known only from logs (the activity overlay)
+PAIR = "_pair"  # _seq of the first edge between the same two nodes (networkx's adjacency order)
+_NODE_RESERVED = frozenset({*NODE_CORE, JSON_KEYS, ORDER, SEQ, OBSERVED_ONLY})
+_EDGE_RESERVED = frozenset({*EDGE_CORE, JSON_KEYS, ORDER, SEQ, PAIR})
+_ESCAPE = "p:"  # prefix for a data property whose name collides with a reserved one
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _ident(name: str) -> str:
+    """Refuse anything but a plain identifier: these names are spliced into Cypher text."""
+    if not _IDENT.fullmatch(name):
+        raise ValueError(f"{name!r} is not a safe Neo4j label or relationship type")
+    return name
+
+
+def component_label(component: Component) -> str:
+    """'AI/ML application' -> 'AiMlApplicationComponent' (suffixed: 'Organization' is also a kind)."""
+    words = re.split(r"[^A-Za-z0-9]+", component.value)
+    return _ident("".join(w[:1].upper() + w[1:].lower() for w in words if w) + "Component")
+
+
+def node_label(kind: str) -> str:
+    return _ident(NODE_KINDS[kind].label)
+
+
+def node_labels(kind: str) -> str:
+    """':Label:ComponentLabel' for a SET or REMOVE clause."""
+    nk = NODE_KINDS[kind]
+    return f":{node_label(kind)}:{component_label(nk.component)}"
+
+
+def rel_type(kind: str) -> str:
+    return _ident(EDGE_KINDS[kind].rel_type)
+
+
+KIND_OF_REL: dict[str, str] = {k.rel_type: k.name for k in EDGE_KINDS.values()}
+COMPONENT_LABELS: frozenset[str] = frozenset(component_label(c) for c in Component)
+
+
+# --- values --------------------------------------------------------------------------------------
+def _native(value: Any) -> bool:
+    """True when Neo4j stores the value as it is and gives back an equal Python value."""
+    if isinstance(value, bool | float):
+        return True
+    if isinstance(value, int):
+        return _INT64[0] <= value <= _INT64[1]
+    if isinstance(value, str):
+        return _utf8(value)
+    if isinstance(value, list):
+        if not value:
+            return True
+        first = type(value[0])
+        return first in (str, bool, int, float) and all(
+            type(v) is first and _native(v) for v in value
+        )
+    return False  # None (Neo4j drops null properties), dicts, tuples, mixed lists
+
+
+def _utf8(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON input
+        return False
+    return True
+
+
+def _stored_key(key: str, reserved: frozenset[str]) -> str:
+    """Data keys pass as they are, except those Neo4j or we reserve: '' and NUL are not valid
+    property names, and reserved or escape-like names would collide; those are JSON-quoted."""
+    if key in reserved or key.startswith(_ESCAPE) or not key or "\x00" in key:
+        return _ESCAPE + json.dumps(key)
+    return key
+
+
+def _data_key(key: str) -> str:
+    return json.loads(key[len(_ESCAPE) :]) if key.startswith(_ESCAPE) else key
+
+
+def encode_props(props: dict[str, Any], reserved: frozenset[str], owner: str) -> dict[str, Any]:
+    """Data properties as Neo4j values: nested or null values become JSON text, listed in _json."""
+    out: dict[str, Any] = {}
+    as_json: list[str] = []
+    for key, value in props.items():
+        sk = _stored_key(key, reserved)
+        if _native(value):
+            out[sk] = value
+        else:
+            try:
+                out[sk] = json.dumps(value)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{owner}: property {key!r} cannot be stored: {e}") from None
+            as_json.append(sk)
+    order = list(out)
+    out[JSON_KEYS] = as_json
+    out[ORDER] = order
+    return out
+
+
+def decode_props(stored: dict[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
+    as_json = set(stored.get(JSON_KEYS) or ())
+    out: dict[str, Any] = {}
+    for sk in stored.get(ORDER) or ():
+        value = stored[sk]
+        out[_data_key(sk)] = json.loads(value) if sk in as_json else value
+    return out
+
+
+def node_row(node: Node, seq: int, observed_only: bool = False) -> dict[str, Any]:
+    """The full property map of one node (SET n = row replaces what was there)."""
+    row = encode_props(node.props, _NODE_RESERVED, node.id)
+    row.update(
+        id=node.id,
+        kind=node.kind,
+        name=node.name,
+        account=node.account,
+        region=node.region,
+        component=NODE_KINDS[node.kind].component.value,
+        _seq=seq,
+        _observed=True if observed_only else None,
+    )
+    return {k: v for k, v in row.items() if v is not None}
+
+
+def node_from(stored: dict[str, Any]) -> Node:
+    return Node(
+        stored["id"],
+        stored["kind"],
+        name=stored.get("name", ""),
+        account=stored.get("account"),
+        region=stored.get("region"),
+        props=decode_props(stored, _NODE_RESERVED),
+    )
+
+
+def edge_row(edge: Edge, seq: int, pair: int) -> dict[str, Any]:
+    row = encode_props(edge.props, _EDGE_RESERVED, f"{edge.kind} {edge.src} -> {edge.dst}")
+    row.update(key=edge.key, _seq=seq, _pair=pair)
+    return row
+
+
+def edge_from(src: str, dst: str, rel: str, stored: dict[str, Any]) -> Edge:
+    return Edge(
+        src, dst, KIND_OF_REL[rel], stored.get("key", ""), decode_props(stored, _EDGE_RESERVED)
+    )
+
+
+def same_node_state(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal apart from insertion order: an unchanged node needs no write."""
+    return {k: v for k, v in a.items() if k not in (SEQ, PAIR)} == {
+        k: v for k, v in b.items() if k not in (SEQ, PAIR)
+    }

@@ -1,0 +1,80 @@
+"""A real Neo4j for the backend tests, found through GRAPHSCOPE_NEO4J_URI.
+
+tests/neo4j/run-server starts one and prints its URI. Without it the tests fail under CI (a
+missing server must never pass as green) and are skipped on a developer's machine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from graphscope.store.neo4j import Neo4jGraphStore
+
+REPO = Path(__file__).resolve().parents[2]
+ORG_SNAPSHOT = REPO / "tests" / "inventory" / "data" / "org-snapshot"
+INCIDENT = REPO / "tests" / "activity" / "data" / "incident"
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> str:
+    uri = os.environ.get("GRAPHSCOPE_NEO4J_URI")
+    if not uri:
+        msg = "GRAPHSCOPE_NEO4J_URI is not set: start a server with tests/neo4j/run-server"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return uri
+
+
+@pytest.fixture(scope="session")
+def _shared_store(neo4j_uri: str) -> Iterator[Neo4jGraphStore]:
+    store = Neo4jGraphStore(neo4j_uri)
+    yield store
+    with exclusive_database():
+        store.clear()
+    store.close()
+
+
+@contextmanager
+def exclusive_database() -> Iterator[None]:
+    """One test at a time owns the database, also under pytest-xdist (Community has one)."""
+    path = os.path.join(tempfile.gettempdir(), "graphscope-neo4j-tests.lock")
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def empty(store: Neo4jGraphStore) -> Neo4jGraphStore:
+    store.driver.execute_query("MATCH (n) DETACH DELETE n")
+    store.clear()
+    store.written.clear()
+    return store
+
+
+@pytest.fixture()
+def neo(_shared_store: Neo4jGraphStore) -> Iterator[Neo4jGraphStore]:
+    """An empty database: every test starts from nothing (the server is the tests' own)."""
+    with exclusive_database():
+        yield empty(_shared_store)
+
+
+@pytest.fixture(scope="session")
+def synth_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small seeded synthetic organisation (benchmarks/synth_org.py at 1% scale)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import synth_org as gen
+
+    out = tmp_path_factory.mktemp("synth-org")
+    gen.generate(out, seed=11, scale=0.01)
+    return out / "snapshot"
