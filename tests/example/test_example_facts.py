@@ -90,10 +90,7 @@ def test_session_tree_is_rooted_at_the_leaked_key(expected: dict) -> None:
 
 @pytest.mark.parametrize(
     "label",
-    [
-        s["label"]
-        for s in EXPECTED["sessions"]
-    ],
+    [s["label"] for s in EXPECTED["sessions"]],
 )
 def test_session_use(activity: dict, expected: dict, label: str) -> None:
     """When and from where each credential was used."""
