@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
+from graphscope.cli.options import CloudTrailOpt, InvocationLogsOpt, SinceOpt, SnapshotOpt, UntilOpt
 from graphscope.elements import element_map
 from graphscope.ingest.athena import (
     PullResult,
@@ -50,28 +51,11 @@ def activity_cmd(
         str | None,
         typer.Option("--principal", help="Principal ARN of the subject (user, role or session)."),
     ] = None,
-    snapshot: Annotated[
-        list[Path] | None,
-        typer.Option("--snapshot", help="Collected inventory snapshot folder (repeatable)."),
-    ] = None,
-    cloudtrail: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--cloudtrail",
-            help="CloudTrail file, folder or s3://bucket/prefix (repeatable): delivery files, JSON Lines, lookup-events output; .gz ok.",
-        ),
-    ] = None,
-    invocation_logs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--invocation-logs",
-            help="Bedrock model-invocation log file, folder, s3://bucket/prefix or cloudwatch://LOG_GROUP (repeatable).",
-        ),
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="Window start, ISO-8601 (UTC when no zone).")
-    ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Window end, ISO-8601.")] = None,
+    snapshot: SnapshotOpt = None,
+    cloudtrail: CloudTrailOpt = None,
+    invocation_logs: InvocationLogsOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     fmt: Annotated[
         Format,
         typer.Option(

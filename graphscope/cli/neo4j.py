@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from graphscope.cli.options import AuthOpt, CloudTrailOpt, InvocationLogsOpt, SnapshotOpt
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
 from graphscope.store.backend import BackendError, neo4j_auth
@@ -29,22 +29,10 @@ def push_cmd(
         str,
         typer.Option("--uri", help="bolt://host:7687, neo4j://host (cluster), neo4j+s:// (Aura)."),
     ],
-    snapshot: Annotated[
-        list[Path] | None,
-        typer.Option("--snapshot", help="Collected snapshot folder (repeatable)."),
-    ] = None,
-    iam_auth_details: Annotated[
-        list[Path] | None,
-        typer.Option("--iam-auth-details", help="get-account-authorization-details output."),
-    ] = None,
-    cloudtrail: Annotated[
-        list[str] | None,
-        typer.Option("--cloudtrail", help="CloudTrail file, folder or s3:// prefix (repeatable)."),
-    ] = None,
-    invocation_logs: Annotated[
-        list[str] | None,
-        typer.Option("--invocation-logs", help="Bedrock invocation logs (repeatable)."),
-    ] = None,
+    snapshot: SnapshotOpt = None,
+    iam_auth_details: AuthOpt = None,
+    cloudtrail: CloudTrailOpt = None,
+    invocation_logs: InvocationLogsOpt = None,
     event_store: Annotated[
         str | None,
         typer.Option("--event-store", help="SQLite event store to create or reuse across pushes."),

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
+from graphscope.cli.options import AuthOpt, SnapshotOpt
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.inventory import Inventory, load_inventory
 from graphscope.ingest.snapshot import SnapshotError
@@ -34,16 +35,6 @@ class Format(StrEnum):
     table = "table"
 
 
-SnapshotOpt = Annotated[
-    list[Path] | None, typer.Option("--snapshot", help="Collected snapshot folder (repeatable).")
-]
-AuthOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--iam-auth-details",
-        help="Output of `aws iam get-account-authorization-details` (repeatable, one per account).",
-    ),
-]
 BackendOpt = Annotated[str, typer.Option("--backend", help="networkx (default) or neo4j.")]
 UriOpt = Annotated[str | None, typer.Option("--uri", help="Neo4j: bolt://, neo4j://, neo4j+s://.")]
 UserOpt = Annotated[str | None, typer.Option("--user", help="Neo4j user (none: no auth).")]

@@ -14,6 +14,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
+from graphscope.cli.options import (
+    AuthOpt,
+    CloudTrailOpt,
+    InvocationLogsOpt,
+    SinceOpt,
+    SnapshotOpt,
+    UntilOpt,
+)
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
 from graphscope.queries.activity import window_bound
@@ -82,33 +90,12 @@ def scope_cmd(
     principal: Annotated[
         str | None, typer.Option("--principal", help="Principal ARN (user, role or session).")
     ] = None,
-    snapshot: Annotated[
-        list[Path] | None,
-        typer.Option("--snapshot", help="Collected snapshot folder (repeatable)."),
-    ] = None,
-    iam_auth_details: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--iam-auth-details",
-            help="Output of `aws iam get-account-authorization-details` (repeatable).",
-        ),
-    ] = None,
-    cloudtrail: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--cloudtrail",
-            help="CloudTrail file, folder or s3://bucket/prefix (repeatable); .gz ok.",
-        ),
-    ] = None,
-    invocation_logs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--invocation-logs",
-            help="Bedrock invocation logs: file, folder, s3:// or cloudwatch://LOG_GROUP (repeatable).",
-        ),
-    ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Window start, ISO-8601.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Window end, ISO-8601.")] = None,
+    snapshot: SnapshotOpt = None,
+    iam_auth_details: AuthOpt = None,
+    cloudtrail: CloudTrailOpt = None,
+    invocation_logs: InvocationLogsOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     fmt: Annotated[
         ScopeFormat, typer.Option("--format", help="json (the contract), md or html.")
     ] = ScopeFormat.json,
@@ -155,22 +142,9 @@ def scope_cmd(
 
 
 def exposure_cmd(
-    snapshot: Annotated[
-        list[Path] | None,
-        typer.Option("--snapshot", help="Collected snapshot folder (repeatable)."),
-    ] = None,
-    iam_auth_details: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--iam-auth-details", help="get-account-authorization-details output (repeatable)."
-        ),
-    ] = None,
-    cloudtrail: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--cloudtrail", help="CloudTrail for least-privilege suggestions (repeatable)."
-        ),
-    ] = None,
+    snapshot: SnapshotOpt = None,
+    iam_auth_details: AuthOpt = None,
+    cloudtrail: CloudTrailOpt = None,
     tag_sensitive: Annotated[
         list[str] | None,
         typer.Option(
@@ -178,8 +152,8 @@ def exposure_cmd(
             help="KEY=VALUE: resources with this tag are marked sensitive and listed first (repeatable).",
         ),
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Window start, ISO-8601.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Window end, ISO-8601.")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     fmt: Annotated[
         ExposureFormat | None,
         typer.Option("--format", help="json, or table (default on a terminal)."),

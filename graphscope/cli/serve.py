@@ -8,32 +8,16 @@ from typing import Annotated
 import typer
 
 from graphscope.api.settings import LOOPBACK, TOKEN_ENV, ApiSettings, ConfigError, read_token
+from graphscope.cli.options import AuthOpt, CloudTrailOpt, InvocationLogsOpt, SnapshotOpt
 from graphscope.cli.viz import _fail
 from graphscope.workspace import Sources
 
 
 def serve_cmd(
-    snapshot: Annotated[
-        list[Path] | None,
-        typer.Option("--snapshot", help="Collected snapshot folder (repeatable)."),
-    ] = None,
-    iam_auth_details: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--iam-auth-details", help="get-account-authorization-details output (repeatable)."
-        ),
-    ] = None,
-    cloudtrail: Annotated[
-        list[str] | None,
-        typer.Option("--cloudtrail", help="CloudTrail file, folder or s3:// URL (repeatable)."),
-    ] = None,
-    invocation_logs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--invocation-logs",
-            help="Bedrock invocation logs: file, folder, s3:// or cloudwatch:// (repeatable).",
-        ),
-    ] = None,
+    snapshot: SnapshotOpt = None,
+    iam_auth_details: AuthOpt = None,
+    cloudtrail: CloudTrailOpt = None,
+    invocation_logs: InvocationLogsOpt = None,
     event_store: Annotated[
         Path | None,
         typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),

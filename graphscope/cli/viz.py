@@ -10,6 +10,14 @@ from typing import Annotated
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from graphscope.cli.options import (
+    AuthOpt,
+    CloudTrailOpt,
+    InvocationLogsOpt,
+    SinceOpt,
+    SnapshotOpt,
+    UntilOpt,
+)
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
 from graphscope.queries.potential import SubjectNotFound, paths_between, who_can
@@ -73,29 +81,12 @@ def viz_cmd(
             "--path", help="Draw every path FROM a principal TO a resource.", metavar="FROM TO"
         ),
     ] = None,
-    snapshot: Annotated[
-        list[Path] | None,
-        typer.Option("--snapshot", help="Collected snapshot folder (repeatable)."),
-    ] = None,
-    iam_auth_details: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--iam-auth-details", help="get-account-authorization-details output (repeatable)."
-        ),
-    ] = None,
-    cloudtrail: Annotated[
-        list[str] | None,
-        typer.Option("--cloudtrail", help="CloudTrail file, folder or s3:// URL (repeatable)."),
-    ] = None,
-    invocation_logs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--invocation-logs",
-            help="Bedrock invocation logs: file, folder, s3:// or cloudwatch:// (repeatable).",
-        ),
-    ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Window start, ISO-8601.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Window end, ISO-8601.")] = None,
+    snapshot: SnapshotOpt = None,
+    iam_auth_details: AuthOpt = None,
+    cloudtrail: CloudTrailOpt = None,
+    invocation_logs: InvocationLogsOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     node_budget: Annotated[
         int,
         typer.Option(

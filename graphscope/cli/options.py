@@ -1,0 +1,41 @@
+"""Command-line options shared by every command that loads an investigation, declared once so
+`scope`, `activity`, `viz`, `serve`, `neo4j push` and the potential-access commands agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+SnapshotOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--snapshot", help="Collected snapshot folder (repeatable, one per collection)."),
+]
+AuthOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--iam-auth-details",
+        help="Output of `aws iam get-account-authorization-details` (repeatable, one per account).",
+    ),
+]
+CloudTrailOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cloudtrail",
+        help="CloudTrail file, folder or s3://bucket/prefix (repeatable): delivery files, "
+        "JSON Lines, lookup-events output; .gz ok.",
+    ),
+]
+InvocationLogsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--invocation-logs",
+        help="Bedrock model-invocation logs: file, folder, s3://bucket/prefix or "
+        "cloudwatch://LOG_GROUP (repeatable).",
+    ),
+]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Window start, ISO-8601 (UTC when no zone).")
+]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Window end, ISO-8601.")]
