@@ -39,3 +39,12 @@ SinceOpt = Annotated[
     str | None, typer.Option("--since", help="Window start, ISO-8601 (UTC when no zone).")
 ]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Window end, ISO-8601.")]
+
+# --- where the graph lives: the embedded networkx store, or a Neo4j database ---
+BackendOpt = Annotated[str, typer.Option("--backend", help="networkx (default) or neo4j.")]
+UriOpt = Annotated[str | None, typer.Option("--uri", help="Neo4j: bolt://, neo4j://, neo4j+s://.")]
+UserOpt = Annotated[str | None, typer.Option("--user", help="Neo4j user (none: no auth).")]
+PasswordEnvOpt = Annotated[
+    str, typer.Option("--password-env", help="Environment variable holding the Neo4j password.")
+]
+DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Neo4j database.")]

@@ -13,7 +13,15 @@ from rich.table import Table
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
-from graphscope.cli.options import AuthOpt, SnapshotOpt
+from graphscope.cli.options import (
+    AuthOpt,
+    BackendOpt,
+    DatabaseOpt,
+    PasswordEnvOpt,
+    SnapshotOpt,
+    UriOpt,
+    UserOpt,
+)
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.inventory import Inventory, load_inventory
 from graphscope.ingest.snapshot import SnapshotError
@@ -35,11 +43,6 @@ class Format(StrEnum):
     table = "table"
 
 
-BackendOpt = Annotated[str, typer.Option("--backend", help="networkx (default) or neo4j.")]
-UriOpt = Annotated[str | None, typer.Option("--uri", help="Neo4j: bolt://, neo4j://, neo4j+s://.")]
-UserOpt = Annotated[str | None, typer.Option("--user", help="Neo4j user (none: no auth).")]
-PasswordEnvOpt = Annotated[str, typer.Option("--password-env", help="Variable with the password.")]
-DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Neo4j database.")]
 FormatOpt = Annotated[
     Format | None, typer.Option("--format", help="json, or table (default on a terminal).")
 ]

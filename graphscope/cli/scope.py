@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,11 +17,16 @@ from rich.table import Table
 
 from graphscope.cli.options import (
     AuthOpt,
+    BackendOpt,
     CloudTrailOpt,
+    DatabaseOpt,
     InvocationLogsOpt,
+    PasswordEnvOpt,
     SinceOpt,
     SnapshotOpt,
     UntilOpt,
+    UriOpt,
+    UserOpt,
 )
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
@@ -31,6 +37,7 @@ from graphscope.queries.potential import SubjectNotFound
 from graphscope.queries.scope import build_scope
 from graphscope.report.html import render_html
 from graphscope.report.markdown import render_markdown
+from graphscope.store.backend import BackendError, open_store
 from graphscope.workspace import Sources, Workspace
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incident"
@@ -52,14 +59,26 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(sources: Sources) -> Workspace:
+@dataclass(frozen=True)
+class GraphAt:
+    """Where the graph lives: `--backend networkx` (built in memory) or a Neo4j database."""
+
+    backend: str = "networkx"
+    uri: str | None = None
+    user: str | None = None
+    password_env: str = "NEO4J_PASSWORD"
+    database: str | None = None
+
+
+def _load(sources: Sources, at: GraphAt = GraphAt()) -> Workspace:
     """Load the inputs; loader errors become one clear line and exit code 2."""
     missing = sources.missing_local_paths()
     if missing:
         raise _fail(f"{missing[0]}: no such file or folder")
     try:
-        return Workspace.load(sources, progress=sys.stderr.isatty())
-    except (LoadError, SnapshotError) as e:
+        graph = open_store(at.backend, at.uri, at.user, at.password_env, at.database)
+        return Workspace.load(sources, store=graph, progress=sys.stderr.isatty())
+    except (LoadError, SnapshotError, BackendError) as e:
         raise _fail(str(e)) from None
     except (BotoCoreError, ClientError) as e:
         raise _fail(f"cannot read from AWS: {e}", 1) from None
@@ -110,6 +129,11 @@ def scope_cmd(
         int | None,
         typer.Option("--workers", help="Processes parsing CloudTrail files (default: automatic)."),
     ] = None,
+    backend: BackendOpt = "networkx",
+    uri: UriOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = "NEO4J_PASSWORD",
+    database: DatabaseOpt = None,
 ) -> None:
     """Scope a leaked key: what it could reach, touched, the logs cannot see, and how to contain it."""
     if (access_key is None) == (principal is None):
@@ -129,7 +153,7 @@ def scope_cmd(
         event_store=str(store) if store else None,
         workers=workers,
     )
-    ws = _load(sources)
+    ws = _load(sources, GraphAt(backend, uri, user, password_env, database))
     try:
         result = build_scope(
             ws, access_key=access_key, principal=principal, since=since, until=until
@@ -165,6 +189,11 @@ def exposure_cmd(
         Path | None,
         typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
     ] = None,
+    backend: BackendOpt = "networkx",
+    uri: UriOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = "NEO4J_PASSWORD",
+    database: DatabaseOpt = None,
 ) -> None:
     """Who can reach each data store and model, and through what; unused grants as policy diffs."""
     if not snapshot and not iam_auth_details:
@@ -183,7 +212,7 @@ def exposure_cmd(
         until=until,
         event_store=str(store) if store else None,
     )
-    ws = _load(sources)
+    ws = _load(sources, GraphAt(backend, uri, user, password_env, database))
     try:
         result = build_exposure(ws, sensitive_tags=tags, since=since, until=until)
     finally:

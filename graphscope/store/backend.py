@@ -56,15 +56,20 @@ def open_store(
         raise BackendError(f"unknown backend {backend!r}: use networkx or neo4j")
     if not uri:
         raise BackendError("--backend neo4j needs --uri (bolt://, neo4j://, neo4j+s:// ...)")
+    from neo4j.exceptions import DriverError, Neo4jError
+
     from graphscope.store.neo4j import Neo4jGraphStore  # the driver loads only when asked for
 
-    return Neo4jGraphStore(
-        uri,
-        neo4j_auth(user, password_env),
-        database,
-        ensure_schema=False,
-        hide_observed=inventory_view,
-    )
+    try:
+        return Neo4jGraphStore(
+            uri,
+            neo4j_auth(user, password_env),
+            database,
+            ensure_schema=False,
+            hide_observed=inventory_view,
+        )
+    except (DriverError, Neo4jError) as e:  # unreachable, refused credentials, bad URI scheme
+        raise BackendError(f"cannot use Neo4j at {uri}: {e}") from None
 
 
 def open_query_store(
