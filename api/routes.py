@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -33,13 +32,17 @@ from graphscope.queries.contract import (
     ScopeReport,
     WhoCanReport,
 )
+from graphscope.queries.exposure import build_exposure, parse_tags
 from graphscope.queries.potential import (
+    SUBJECT_KINDS,
     SubjectNotFound,
     paths_between,
     reach_report,
     resolve_subject,
     who_can,
 )
+from graphscope.queries.scope import build_scope
+from graphscope.report.html import render_html
 from graphscope.schema import NODE_KINDS
 from graphscope.viz import render_scope, script_hashes, view_script_sources
 from graphscope.workspace import Workspace
@@ -48,10 +51,9 @@ T = TypeVar("T")
 router = APIRouter()
 AccessLevel = Literal["List", "Read", "Write", "Permissions management", "Tagging"]
 DIGEST = r"^[0-9a-f]{64}$"
-PRINCIPAL_KINDS = frozenset({"user", "role", "root_user"})  # where a reach walk may start
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 404, 409, 413, 422, 501, 503)
+    for code in (401, 404, 409, 413, 422, 503)
 }
 HTML_CSP = "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -163,7 +165,7 @@ async def path_route(
             if ws.store.node(arn) is None:
                 raise ProblemError(404, f"{arn} is not in the inventory", kind="not-found")
         start = ws.store.node(src)
-        if start is None or start.kind not in PRINCIPAL_KINDS:
+        if start is None or start.kind not in SUBJECT_KINDS:
             raise ProblemError(
                 422,
                 f"from must be a user or role, not a {start.kind if start else '?'}",
@@ -222,14 +224,8 @@ async def exposure_route(
     since: Annotated[str | None, Query(max_length=40, pattern=ISO_PATTERN)] = None,
     until: Annotated[str | None, Query(max_length=40, pattern=ISO_PATTERN)] = None,
 ) -> Response:
-    build = _optional("graphscope.queries.exposure", "build_exposure")
-    parse = _optional("graphscope.queries.exposure", "parse_tags")
-    if build is None or parse is None:
-        raise ProblemError(
-            501, "exposure is not available in this build of graphscope", kind="not-implemented"
-        )
     try:
-        tags = parse([t[:256] for t in tag_sensitive or []])
+        tags = parse_tags([t[:256] for t in tag_sensitive or []])
         window_bound(since)
         window_bound(until, end=True)
     except ValueError as e:
@@ -237,7 +233,9 @@ async def exposure_route(
 
     def query(ws: Workspace) -> bytes:
         _engine(ws)
-        return contract_json(build(ws, sensitive_tags=tags, since=since, until=until).report)
+        return contract_json(
+            build_exposure(ws, sensitive_tags=tags, since=since, until=until).report
+        )
 
     return _json(
         await _cached(request, ("exposure", tuple(sorted(tags.items())), since, until), query)
@@ -290,18 +288,10 @@ async def graph_route(
 # --- scope jobs ----------------------------------------------------------------------------
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A query another part of graphscope provides, or None when this build lacks it."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _scope_job(req: ScopeRequest, build: Callable[..., Any]) -> Callable[[Workspace], bytes]:
+def _scope_job(req: ScopeRequest) -> Callable[[Workspace], bytes]:
     def compute(ws: Workspace) -> bytes:
         try:
-            result = build(
+            result = build_scope(
                 ws,
                 access_key=req.access_key_id,
                 principal=req.principal_arn,
@@ -391,16 +381,11 @@ async def scope_route(
         str | None, Header(max_length=200, description="respond-async: always answer 202")
     ] = None,
 ) -> Response:
-    build = _optional("graphscope.queries.scope", "build_scope")
-    if build is None:
-        raise ProblemError(
-            501, "scope is not available in this build of graphscope", kind="not-implemented"
-        )
     settings, runner = _ctx(request)
     digest = body.digest()
     try:
         job = request.app.state.jobs.get_or_start(
-            digest, body.model_dump(), lambda: runner.submit(_scope_job(body, build))
+            digest, body.model_dump(), lambda: runner.submit(_scope_job(body))
         )
     except Busy:
         raise ProblemError(
@@ -470,15 +455,8 @@ def _html(page: str, embeds_view: bool = False) -> HTMLResponse:
 async def report_html_route(
     request: Request, scope_id: Annotated[str, Path(pattern=DIGEST)]
 ) -> HTMLResponse:
-    render = _optional("graphscope.report.html", "render_html")
-    if render is None:
-        raise ProblemError(
-            501,
-            "the HTML report is not available in this build of graphscope",
-            kind="not-implemented",
-        )
     report = await _scope_report(request, scope_id)
-    return _html(await asyncio.to_thread(render, report), embeds_view=True)
+    return _html(await asyncio.to_thread(render_html, report), embeds_view=True)
 
 
 @router.get(

@@ -107,6 +107,10 @@ CREATE TABLE IF NOT EXISTS issues (file TEXT, idx INTEGER, reason TEXT, kind TEX
 """
 
 
+class EventStoreError(ValueError):
+    """A store file this version cannot use (interrupted first load, another schema version)."""
+
+
 @dataclass(slots=True)
 class IngestResult:
     """One ingest call: the read statistics plus how many rows were new and how many repeats."""
@@ -245,13 +249,13 @@ class EventStore:
         tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'events'")
         if version == _LOADING:
             self.db.close()
-            raise ValueError(
+            raise EventStoreError(
                 f"{self.path}: the first load into this event store was interrupted; delete it "
                 "and ingest again"
             )
         if tables.fetchone()[0] and version != SCHEMA_VERSION:
             self.db.close()
-            raise ValueError(
+            raise EventStoreError(
                 f"{self.path}: an event store of another graphscope version (schema {version}, "
                 f"this one writes {SCHEMA_VERSION}); give a new --store path"
             )

@@ -233,13 +233,9 @@ class Timeline(ContractModel):
     omitted: int = 0  # rows left out above the report's limit (the JSON elements still count them)
 
 
-class CostLine(ContractModel):
-    model_id: str
-    source: Literal["invocation-log", "cloudtrail"]
-    count: int
-    input_tokens: int | None
-    output_tokens: int | None
-    estimated_cost_usd: float | None
+class CostLine(InvocationSummary):
+    """An invocation summary priced, with why its estimate is missing or a lower bound."""
+
     note: str | None
 
 

@@ -27,6 +27,9 @@ SubjectOut = Subject  # the reach subject is the scope report's subject
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
 
+SUBJECT_KINDS = frozenset({"user", "role", "root_user"})  # where a reach walk may start
+
+
 class SubjectNotFound(LookupError):
     """The subject is not in the inventory: say so rather than answer with an empty radius."""
 
@@ -39,7 +42,7 @@ def resolve_subject(store: GraphStore, principal: str | None, access_key: str | 
         raise SubjectNotFound(f"access key {access_key} is not in the inventory")
     assert principal is not None
     node = store.node(principal)
-    if node is None or node.kind not in ("user", "role", "root_user"):
+    if node is None or node.kind not in SUBJECT_KINDS:
         raise SubjectNotFound(f"principal {principal} is not a user or role in the inventory")
     return SubjectOut(input=principal, access_key_id=None, principal_arn=principal)
 

@@ -40,6 +40,7 @@ from graphscope.queries.contract import (
     Timeline,
     TimelineEntry,
 )
+from graphscope.queries.coverage import inventory_gaps
 from graphscope.queries.headline import build_headline
 from graphscope.queries.potential import SubjectNotFound, reach_report
 from graphscope.workspace import Workspace
@@ -312,15 +313,8 @@ def _snapshot_gaps(ws: Workspace) -> list[Gap]:
 def _inventory_gaps(ws: Workspace, activity: ActivityResult, reachable: list[str]) -> list[Gap]:
     """Logging-configuration gaps from the snapshot (queries/coverage.inventory_gaps), for the
     resources the subject touched and those it could reach."""
-    try:
-        from graphscope.queries.coverage import inventory_gaps
-    except ImportError:  # an older build without inventory-derived coverage
-        return []
     assert ws.inventory is not None
-    try:
-        return inventory_gaps(ws.inventory, activity, extra_resources=reachable)
-    except TypeError:
-        return inventory_gaps(ws.inventory, activity)
+    return inventory_gaps(ws.inventory, activity, extra_resources=reachable)
 
 
 def _price(invocations: list, table: PriceTable) -> CostEstimate:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import boto3
@@ -13,7 +12,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
-from graphscope.cli.options import CloudTrailOpt, InvocationLogsOpt, SinceOpt, SnapshotOpt, UntilOpt
+from graphscope.cli.inputs import load_workspace, sources_from
+from graphscope.cli.options import (
+    AccessKeyOpt,
+    CloudTrailOpt,
+    InvocationLogsOpt,
+    PrincipalOpt,
+    SinceOpt,
+    SnapshotOpt,
+    StoreOpt,
+    UntilOpt,
+    WorkersOpt,
+)
 from graphscope.elements import element_map
 from graphscope.ingest.athena import (
     PullResult,
@@ -28,11 +38,9 @@ from graphscope.ingest.athena import (
     run_lake,
     table_info,
 )
-from graphscope.ingest.base_graph import LoadError
-from graphscope.ingest.snapshot import SnapshotError
 from graphscope.queries.activity import build_activity, subject_scope, window_bound
 from graphscope.queries.contract import ActivityReport, Gap
-from graphscope.workspace import Sources, Workspace
+from graphscope.workspace import Workspace
 
 MAX_ISSUES_SHOWN = 20
 
@@ -43,14 +51,8 @@ class Format(StrEnum):
 
 
 def activity_cmd(
-    access_key: Annotated[
-        str | None,
-        typer.Option("--access-key", help="Access key id (AKIA... or ASIA...) of the subject."),
-    ] = None,
-    principal: Annotated[
-        str | None,
-        typer.Option("--principal", help="Principal ARN of the subject (user, role or session)."),
-    ] = None,
+    access_key: AccessKeyOpt = None,
+    principal: PrincipalOpt = None,
     snapshot: SnapshotOpt = None,
     cloudtrail: CloudTrailOpt = None,
     invocation_logs: InvocationLogsOpt = None,
@@ -62,17 +64,8 @@ def activity_cmd(
             "--format", help="json (the scope report's observed/coverage contract) or table."
         ),
     ] = Format.json,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            help="Processes parsing CloudTrail files (default: 1, or up to 4 for inputs over 64 MB).",
-        ),
-    ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
-    ] = None,
+    workers: WorkersOpt = None,
+    store: StoreOpt = None,
     athena_table: Annotated[
         str | None,
         typer.Option(
@@ -103,32 +96,10 @@ def activity_cmd(
     if (access_key is None) == (principal is None):
         err.print("give exactly one of --access-key or --principal")
         raise typer.Exit(2)
-    try:
-        window_bound(since)
-        window_bound(until, end=True)
-    except ValueError as exc:
-        err.print(str(exc))
-        raise typer.Exit(2) from None
-    sources = Sources(
-        snapshots=tuple(str(s) for s in snapshot or ()),
-        cloudtrail=tuple(cloudtrail or ()),
-        invocation_logs=tuple(invocation_logs or ()),
-        since=since,
-        until=until,
-        event_store=str(store) if store else None,
-        workers=workers,
+    sources = sources_from(
+        snapshot, None, cloudtrail, invocation_logs, since, until, store, workers
     )
-    for p in sources.missing_local_paths():
-        err.print(f"{p}: no such file or folder", highlight=False)
-        raise typer.Exit(2)
-    try:
-        ws = Workspace.load(sources, progress=sys.stderr.isatty())
-    except (LoadError, SnapshotError, ValueError) as exc:
-        err.print(str(exc), highlight=False)
-        raise typer.Exit(2) from None
-    except (BotoCoreError, ClientError) as exc:  # listing a bucket or log group failed
-        err.print(f"cannot read from AWS: {exc}")
-        raise typer.Exit(1) from None
+    ws = load_workspace(sources)
     events = ws.events
     results = list(ws.ingests)
     pulls = []

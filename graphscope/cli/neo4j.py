@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from graphscope.cli.inputs import sources_from
 from graphscope.cli.options import AuthOpt, CloudTrailOpt, InvocationLogsOpt, SnapshotOpt
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
 from graphscope.store.backend import BackendError, neo4j_auth
 from graphscope.store.push import push
-from graphscope.workspace import Sources, Workspace
+from graphscope.workspace import Workspace
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -48,12 +49,8 @@ def push_cmd(
     """Push the graph: constraints first, then batched writes of only what changed (idempotent)."""
     from graphscope.store.neo4j import Neo4jGraphStore
 
-    sources = Sources(
-        snapshots=tuple(str(p) for p in snapshot or ()),
-        iam_auth_details=tuple(str(p) for p in iam_auth_details or ()),
-        cloudtrail=tuple(cloudtrail or ()),
-        invocation_logs=tuple(invocation_logs or ()),
-        event_store=event_store,
+    sources = sources_from(
+        snapshot, iam_auth_details, cloudtrail, invocation_logs, store=event_store
     )
     if not (sources.snapshots or sources.iam_auth_details or sources.cloudtrail):
         typer.echo("error: give --snapshot, --iam-auth-details or --cloudtrail", err=True)

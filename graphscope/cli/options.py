@@ -48,3 +48,24 @@ PasswordEnvOpt = Annotated[
     str, typer.Option("--password-env", help="Environment variable holding the Neo4j password.")
 ]
 DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Neo4j database.")]
+
+# --- the subject of a scope, and where its events are kept ---
+AccessKeyOpt = Annotated[
+    str | None,
+    typer.Option("--access-key", help="Access key id of the subject (AKIA... or ASIA...)."),
+]
+PrincipalOpt = Annotated[
+    str | None,
+    typer.Option("--principal", help="Principal ARN of the subject (user, role or session)."),
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Processes parsing CloudTrail files (default: 1, or up to 4 for inputs over 64 MB).",
+    ),
+]

@@ -5,40 +5,39 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
 
+from graphscope.cli.inputs import GraphAt, fail, load_workspace, sources_from
 from graphscope.cli.options import (
+    AccessKeyOpt,
     AuthOpt,
     BackendOpt,
     CloudTrailOpt,
     DatabaseOpt,
     InvocationLogsOpt,
     PasswordEnvOpt,
+    PrincipalOpt,
     SinceOpt,
     SnapshotOpt,
+    StoreOpt,
     UntilOpt,
     UriOpt,
     UserOpt,
+    WorkersOpt,
 )
-from graphscope.ingest.base_graph import LoadError
-from graphscope.ingest.snapshot import SnapshotError
-from graphscope.queries.activity import window_bound
 from graphscope.queries.contract import ExposureReport, ScopeReport
 from graphscope.queries.exposure import build_exposure, parse_tags
 from graphscope.queries.potential import SubjectNotFound
 from graphscope.queries.scope import build_scope
 from graphscope.report.html import render_html
 from graphscope.report.markdown import render_markdown
-from graphscope.store.backend import BackendError, open_store
-from graphscope.workspace import Sources, Workspace
+from graphscope.workspace import Sources
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incident"
 
@@ -52,36 +51,6 @@ class ScopeFormat(StrEnum):
 class ExposureFormat(StrEnum):
     json = "json"
     table = "table"
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"error: {message}", highlight=False, markup=False)
-    return typer.Exit(code)
-
-
-@dataclass(frozen=True)
-class GraphAt:
-    """Where the graph lives: `--backend networkx` (built in memory) or a Neo4j database."""
-
-    backend: str = "networkx"
-    uri: str | None = None
-    user: str | None = None
-    password_env: str = "NEO4J_PASSWORD"
-    database: str | None = None
-
-
-def _load(sources: Sources, at: GraphAt = GraphAt()) -> Workspace:
-    """Load the inputs; loader errors become one clear line and exit code 2."""
-    missing = sources.missing_local_paths()
-    if missing:
-        raise _fail(f"{missing[0]}: no such file or folder")
-    try:
-        graph = open_store(at.backend, at.uri, at.user, at.password_env, at.database)
-        return Workspace.load(sources, store=graph, progress=sys.stderr.isatty())
-    except (LoadError, SnapshotError, BackendError) as e:
-        raise _fail(str(e)) from None
-    except (BotoCoreError, ClientError) as e:
-        raise _fail(f"cannot read from AWS: {e}", 1) from None
 
 
 def render(report: ScopeReport, fmt: ScopeFormat) -> str:
@@ -102,13 +71,8 @@ def _write(text: str, out: Path | None) -> None:
 
 
 def scope_cmd(
-    access_key: Annotated[
-        str | None,
-        typer.Option("--access-key", help="Leaked access key id (AKIA... or ASIA...)."),
-    ] = None,
-    principal: Annotated[
-        str | None, typer.Option("--principal", help="Principal ARN (user, role or session).")
-    ] = None,
+    access_key: AccessKeyOpt = None,
+    principal: PrincipalOpt = None,
     snapshot: SnapshotOpt = None,
     iam_auth_details: AuthOpt = None,
     cloudtrail: CloudTrailOpt = None,
@@ -121,14 +85,8 @@ def scope_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: stdout).")
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", help="Processes parsing CloudTrail files (default: automatic)."),
-    ] = None,
+    store: StoreOpt = None,
+    workers: WorkersOpt = None,
     backend: BackendOpt = "networkx",
     uri: UriOpt = None,
     user: UserOpt = None,
@@ -137,29 +95,17 @@ def scope_cmd(
 ) -> None:
     """Scope a leaked key: what it could reach, touched, the logs cannot see, and how to contain it."""
     if (access_key is None) == (principal is None):
-        raise _fail("give exactly one of --access-key or --principal")
-    try:
-        window_bound(since)
-        window_bound(until, end=True)
-    except ValueError as e:
-        raise _fail(str(e)) from None
-    sources = Sources(
-        snapshots=tuple(str(p) for p in snapshot or ()),
-        iam_auth_details=tuple(str(p) for p in iam_auth_details or ()),
-        cloudtrail=tuple(cloudtrail or ()),
-        invocation_logs=tuple(invocation_logs or ()),
-        since=since,
-        until=until,
-        event_store=str(store) if store else None,
-        workers=workers,
+        raise fail("give exactly one of --access-key or --principal")
+    sources = sources_from(
+        snapshot, iam_auth_details, cloudtrail, invocation_logs, since, until, store, workers
     )
-    ws = _load(sources, GraphAt(backend, uri, user, password_env, database))
+    ws = load_workspace(sources, GraphAt(backend, uri, user, password_env, database))
     try:
         result = build_scope(
             ws, access_key=access_key, principal=principal, since=since, until=until
         )
     except SubjectNotFound as e:
-        raise _fail(str(e), 1) from None
+        raise fail(str(e), 1) from None
     finally:
         ws.close()
     _write(render(result.report, fmt), out)
@@ -185,10 +131,7 @@ def exposure_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: stdout).")
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option("--store", help="SQLite event store to create or reuse (default: in memory)."),
-    ] = None,
+    store: StoreOpt = None,
     backend: BackendOpt = "networkx",
     uri: UriOpt = None,
     user: UserOpt = None,
@@ -197,22 +140,13 @@ def exposure_cmd(
 ) -> None:
     """Who can reach each data store and model, and through what; unused grants as policy diffs."""
     if not snapshot and not iam_auth_details:
-        raise _fail("exposure needs an inventory: give --snapshot DIR or --iam-auth-details FILE")
+        raise fail("exposure needs an inventory: give --snapshot DIR or --iam-auth-details FILE")
     try:
         tags = parse_tags(tag_sensitive or [])
-        window_bound(since)
-        window_bound(until, end=True)
     except ValueError as e:
-        raise _fail(str(e)) from None
-    sources = Sources(
-        snapshots=tuple(str(p) for p in snapshot or ()),
-        iam_auth_details=tuple(str(p) for p in iam_auth_details or ()),
-        cloudtrail=tuple(cloudtrail or ()),
-        since=since,
-        until=until,
-        event_store=str(store) if store else None,
-    )
-    ws = _load(sources, GraphAt(backend, uri, user, password_env, database))
+        raise fail(str(e)) from None
+    sources = sources_from(snapshot, iam_auth_details, cloudtrail, None, since, until, store)
+    ws = load_workspace(sources, GraphAt(backend, uri, user, password_env, database))
     try:
         result = build_exposure(ws, sensitive_tags=tags, since=since, until=until)
     finally:
@@ -265,7 +199,7 @@ def demo_cmd(
     """Scope the bundled example incident and write report.json, report.md and report.html."""
     expected = example / "expected.json"
     if not expected.is_file():
-        raise _fail(f"{expected}: the bundled example is missing (install from a source checkout)")
+        raise fail(f"{expected}: the bundled example is missing (install from a source checkout)")
     subject = json.loads(expected.read_text(encoding="utf-8"))["subject"]
     key = subject.get("access_key_id")
     sources = Sources(
@@ -273,7 +207,7 @@ def demo_cmd(
         cloudtrail=(str(example / "cloudtrail"),),
         invocation_logs=(str(example / "invocation-logs"),),
     )
-    ws = _load(sources)
+    ws = load_workspace(sources)
     try:
         result = build_scope(
             ws, access_key=key, principal=None if key else subject.get("principal_arn")

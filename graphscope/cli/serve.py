@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from graphscope.api.settings import LOOPBACK, TOKEN_ENV, ApiSettings, ConfigError, read_token
+from graphscope.cli.inputs import fail, sources_from
 from graphscope.cli.options import AuthOpt, CloudTrailOpt, InvocationLogsOpt, SnapshotOpt
-from graphscope.cli.viz import _fail
-from graphscope.workspace import Sources
 
 
 def serve_cmd(
@@ -49,14 +48,14 @@ def serve_cmd(
     import uvicorn
 
     from graphscope.api import create_app
-    from graphscope.cli.viz import load_workspace
+    from graphscope.cli.inputs import load_workspace
 
     try:
         token = read_token(token_file)
     except ConfigError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     if insecure_local and host != LOOPBACK:
-        raise _fail(
+        raise fail(
             f"--insecure-local serves without auth and binds {LOOPBACK} only; drop --host {host}"
         )
     if insecure_local and token is not None:
@@ -71,13 +70,9 @@ def serve_cmd(
     try:
         settings.check()
     except ConfigError as e:
-        raise _fail(str(e)) from None
-    sources = Sources(
-        snapshots=tuple(str(p) for p in snapshot or ()),
-        iam_auth_details=tuple(str(p) for p in iam_auth_details or ()),
-        cloudtrail=tuple(cloudtrail or ()),
-        invocation_logs=tuple(invocation_logs or ()),
-        event_store=str(event_store) if event_store else None,
+        raise fail(str(e)) from None
+    sources = sources_from(
+        snapshot, iam_auth_details, cloudtrail, invocation_logs, store=event_store
     )
     # load on the app's query thread (its SQLite store is bound to it), reporting errors here
     app = create_app(lambda: load_workspace(sources), settings)

@@ -14,6 +14,7 @@ from html import escape
 from graphscope.queries.contract import Finding, ScopeReport
 from graphscope.report import common
 from graphscope.report.common import Table
+from graphscope.viz import render_scope, script_hashes
 
 CSS = """
 :root{--fg:#1d2733;--muted:#5b6875;--line:#d8dee4;--bg:#fff;--crit:#b03a2e;--high:#c0641d;
@@ -74,12 +75,7 @@ def _finding(f: Finding) -> str:
 
 
 def _graph(report: ScopeReport) -> tuple[str, list[str]]:
-    """(iframe, CSP script sources) of the interactive graph, or a note when it is unavailable."""
-    try:
-        from graphscope.viz import render_scope
-        from graphscope.viz.page import script_hashes
-    except ImportError:
-        return '<p class="note">interactive graph not available in this build</p>', []
+    """(iframe, CSP script sources) of the interactive graph, or a note when it cannot be drawn."""
     try:
         doc = render_scope(report)
     except Exception as exc:

@@ -29,3 +29,12 @@ def test_path_from_a_user_still_answers() -> None:
     out = _path(ALICE, BUCKET)
     assert out.exit_code == 0, out.output
     assert '"paths"' in out.output
+
+
+def test_viz_path_from_a_bucket_is_a_usage_error(tmp_path: Path) -> None:
+    out_file = tmp_path / "g.html"
+    args = ["viz", "--snapshot", str(SNAP), "--path", BUCKET, ALICE, "--out", str(out_file)]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 2, out.output
+    assert "must be a user or role" in out.output
+    assert not out_file.exists()
