@@ -36,7 +36,6 @@ from graphscope.queries.exposure import build_exposure, parse_tags
 from graphscope.queries.potential import (
     SUBJECT_KINDS,
     SubjectNotFound,
-    paths_between,
     reach_report,
     resolve_subject,
     who_can,
@@ -44,6 +43,7 @@ from graphscope.queries.potential import (
 from graphscope.queries.scope import build_scope
 from graphscope.report.html import render_html
 from graphscope.schema import NODE_KINDS
+from graphscope.store.paths import path_report
 from graphscope.viz import render_scope, script_hashes, view_script_sources
 from graphscope.workspace import Workspace
 
@@ -171,7 +171,7 @@ async def path_route(
                 f"from must be a user or role, not a {start.kind if start else '?'}",
                 kind="invalid-request",
             )
-        report = paths_between(engine, src, dst)
+        report = path_report(engine, src, dst)
         kept = [p for p in report.paths if len(p) <= depth]
         if len(kept) != len(report.paths) or len(kept) > n:
             report = report.model_copy(update={"paths": kept[:n]})

@@ -1,25 +1,30 @@
 """Benchmark the Neo4j backend beside networkx on the seeded synthetic organisation.
 
 Measures push throughput (nodes + relationships per second, first push and an unchanged
-re-push) and query latency of `reach` (blast radius) and `who-can` on both backends in the same
-run, cold (a fresh store: Neo4j reads over Bolt) and warm (the store's read cache filled), and
-the identity-path search in Cypher against the same search walked in Python. Every Neo4j answer
-is checked equal to the networkx one; a mismatch is reported, not timed.
+re-push; identity hops are derived and streamed in batches, so the process never holds them
+all) and query latency of `scope --principal` (potential part: the inventory has no logs) and
+`who-can` on both backends in the same run, cold (a fresh store: Neo4j reads over Bolt) and warm
+(the store's read cache filled), and `path` with its identity walk in Cypher against the
+engine's walk in Python. Every Neo4j answer is checked equal to the networkx one; a mismatch is
+reported, not hidden.
 
 Needs a Neo4j: --uri, else $GRAPHSCOPE_NEO4J_URI, else --start-server runs tests/neo4j/run-server
 (and stops it afterwards). The database is cleared first: never point it at a real one.
 
 Usage: python benchmarks/bench_neo4j.py [--scale 0.1] [--seed 7] [--cache /tmp/gs-bench-org]
-       [--uri bolt://127.0.0.1:7687] [--start-server] [--no-who-can]
+       [--uri bolt://127.0.0.1:7687] [--start-server] [--no-who-can] [--no-repush] [--paths 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import resource
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,14 +33,16 @@ import synth_org
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
-from graphscope.queries.potential import reach_report, resolve_subject, who_can
+from graphscope.queries.potential import paths_between, who_can
+from graphscope.queries.scope import build_scope
 from graphscope.store import GraphStore
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.paths import identity_paths
+from graphscope.store.paths import neo4j_path_report
 from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 REPO = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def _org(cache: Path, seed: int, scale: float) -> Path:
@@ -49,11 +56,6 @@ def _timed(fn, *args, **kw):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     value = fn(*args, **kw)
     return value, time.perf_counter() - t0
-
-
-def _reach_json(store: GraphStore, arn: str) -> str:
-    engine = ReachEngine(AccessInputs(store))
-    return reach_report(engine, resolve_subject(store, arn, None)).model_dump_json()
 
 
 def _who_json(store: GraphStore, arn: str) -> str:
@@ -76,6 +78,8 @@ def main() -> None:
     ap.add_argument("--uri", default=os.environ.get("GRAPHSCOPE_NEO4J_URI"))
     ap.add_argument("--start-server", action="store_true")
     ap.add_argument("--no-who-can", action="store_true")
+    ap.add_argument("--no-repush", action="store_true", help="skip the unchanged second push")
+    ap.add_argument("--paths", type=int, default=20, help="seeded (from, to) pairs for `path`")
     args = ap.parse_args()
 
     started = False
@@ -93,34 +97,52 @@ def main() -> None:
             subprocess.run([str(REPO / "tests/neo4j/stop-server")], check=False)
 
 
+def _scope_json(ws: Workspace, arn: str) -> str:
+    report = build_scope(ws, principal=arn, now=NOW).report
+    return report.model_dump_json(include={"subject", "potential", "coverage", "headline"})
+
+
+def _path_json(engine: ReachEngine, src: str, dst: str, on_neo: bool) -> str:
+    report = neo4j_path_report(engine, src, dst) if on_neo else paths_between(engine, src, dst)
+    return report.model_dump_json()
+
+
 def _bench(args: argparse.Namespace) -> None:
     org = _org(args.cache, args.seed, args.scale)
     ws, load_s = _timed(Workspace.load, Sources(snapshots=(str(org / "snapshot"),)))
     mem = ws.store
     counts = {k: sum(1 for _ in mem.nodes({k})) for k in ("user", "role", "s3_bucket")}
     n_nodes, n_edges = sum(1 for _ in mem.nodes()), sum(1 for _ in mem.edges())
+    rss0 = _rss_mb()
 
     neo = Neo4jGraphStore(args.uri)
     neo.clear()
     first, _ = _timed(push, ws, neo)
-    again, _ = _timed(push, ws, neo)
+    rss1 = _rss_mb()
+    again = None
+    if not args.no_repush:
+        again, _ = _timed(push, ws, neo)
     neo.close()
 
     users = sorted(n.id for n in mem.nodes({"user"}))
     roles = sorted(n.id for n in mem.nodes({"role"}))
-    subjects = [("plain user", users[0]), ("role", roles[0])]
     rows: list[str] = []
     mismatches: list[str] = []
-    for label, arn in subjects:
-        a, nx_s = _timed(_reach_json, mem, arn)
-        cold = Neo4jGraphStore(args.uri, ensure_schema=False, hide_observed=True)
-        b, cold_s = _timed(_reach_json, cold, arn)
-        _, warm_s = _timed(_reach_json, cold, arn)
-        cold.close()
+    for label, arn in [("plain user", users[0]), ("role", roles[0])]:
+        # what `scope --backend neo4j --snapshot ...` does: merge the inputs (no writes), query
+        view = Neo4jGraphStore(args.uri, ensure_schema=False, hide_observed=True)
+        on_neo, merge_s = _timed(Workspace.load, ws.sources, store=view)
+        assert not view.written, "the pushed graph already holds the inputs"
+        a, nx_s = _timed(_scope_json, ws, arn)
+        b, cold_s = _timed(_scope_json, on_neo, arn)
+        _, warm_s = _timed(_scope_json, on_neo, arn)
+        on_neo.close()
+        view.close()
         if a != b:
-            mismatches.append(f"reach {arn}")
-        rows.append(_row(f"reach: {label} (cold)", nx_s, cold_s, arn))
-        rows.append(_row(f"reach: {label} (warm cache)", None, warm_s))
+            mismatches.append(f"scope {arn}")
+        rows.append(_row("load inputs onto the pushed graph (merge)", load_s, merge_s))
+        rows.append(_row(f"scope --principal: {label} (cold)", nx_s, cold_s, arn))
+        rows.append(_row(f"scope --principal: {label} (warm cache)", None, warm_s))
     if not args.no_who_can:
         bucket = sorted(n.id for n in mem.nodes({"s3_bucket"}))[0]
         a, nx_s = _timed(_who_json, mem, bucket)
@@ -132,40 +154,66 @@ def _bench(args: argparse.Namespace) -> None:
             mismatches.append(f"who-can {bucket}")
         rows.append(_row("who-can: one bucket, every principal (cold)", nx_s, cold_s, bucket))
         rows.append(_row("who-can: (warm cache)", None, warm_s))
-    # identity paths: every role from the user with the most materialised hops, up to 4 hops
-    hops = {u: sum(1 for _ in mem.out_edges(u, {"can_assume", "can_pass_role_to"})) for u in users}
-    src = max(users, key=lambda u: (hops[u], u))
-    with Neo4jGraphStore(args.uri, ensure_schema=False) as view:
-        pa, nx_s = _timed(identity_paths, mem, src, roles, 4)
-        pb, neo_s = _timed(identity_paths, view, src, roles, 4)
-        if [[e.ident for e in p] for p in pa] != [[e.ident for e in p] for p in pb]:
-            mismatches.append("identity paths")
-        rows.append(
-            _row("identity paths (user -> any role, <= 4 hops)", nx_s, neo_s, f"{len(pb)} paths")
+    # path: the identity walk in Cypher against the engine's walk, a few seeded pairs
+    rng = random.Random(args.seed)
+    targets = sorted(n.id for n in mem.nodes({"s3_bucket"}))
+    pairs = []
+    for _ in range(args.paths):  # a target in the source's own account, where paths are likely
+        src = rng.choice(users + roles)
+        account = src.split(":")[4]
+        pairs.append((src, rng.choice([t for t in targets + roles if account in t] or targets)))
+    on_mem = ReachEngine(AccessInputs(mem))
+    view = Neo4jGraphStore(args.uri, ensure_schema=False, hide_observed=True)
+    on_view = ReachEngine(AccessInputs(view))
+    nx_total = neo_total = 0.0
+    found = 0
+    for src, dst in pairs:
+        a, nx_s = _timed(_path_json, on_mem, src, dst, False)
+        b, neo_s = _timed(_path_json, on_view, src, dst, True)
+        nx_total, neo_total = nx_total + nx_s, neo_total + neo_s
+        found += a != '{"paths":[]}'
+        if a != b:
+            mismatches.append(f"path {src} -> {dst}")
+    view.close()
+    rows.append(
+        _row(
+            f"path: {len(pairs)} seeded pairs, total (Cypher walk)",
+            nx_total,
+            neo_total,
+            f"{found} with a path",
         )
+    )
 
     print(f"synthetic org: scale {args.scale}, seed {args.seed}, {counts}")
     print(
         f"inventory graph: {n_nodes} nodes, {n_edges} edges (snapshot load, networkx: "
         f"{load_s:.2f} s); pushed with {first.identity_edges} materialised identity hops"
     )
+    print(f"process RSS: {rss0:,.0f} MB after load, {rss1:,.0f} MB after the first push")
     print("-" * 100)
     print(
         f"push (first):   {first.nodes + first.edges} items in {first.seconds:.2f} s = "
         f"{first.per_second:,.0f} nodes+relationships/s "
-        f"({first.nodes_written} nodes, {first.edges_written} relationships written)"
+        f"({first.nodes_written} nodes, {first.edges_written} relationships written; "
+        f"{first.hop_seconds:.2f} s of it deriving identity hops)"
     )
-    print(
-        f"push (again):   {again.nodes + again.edges} items in {again.seconds:.2f} s = "
-        f"{again.per_second:,.0f} items/s checked ({again.nodes_written} nodes, "
-        f"{again.edges_written} relationships written)"
-    )
+    if again is not None:
+        print(
+            f"push (again):   {again.nodes + again.edges} items in {again.seconds:.2f} s = "
+            f"{again.per_second:,.0f} items/s checked ({again.nodes_written} nodes, "
+            f"{again.edges_written} relationships written)"
+        )
     print("-" * 100)
     print(f"{'query':<46}{'networkx s':>10} {'neo4j s':>10} {'ratio':>9}")
     for row in rows:
         print(row)
     print("-" * 100)
     print("answers equal on both backends" if not mismatches else f"MISMATCH: {mismatches}")
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

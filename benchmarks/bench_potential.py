@@ -34,7 +34,7 @@ from graphscope.access.identity_edges import identity_hops
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
 from graphscope.ingest.inventory import load_inventory
-from graphscope.queries.potential import paths_between, who_can
+from graphscope.queries.potential import Subject, paths_between, reach_report, who_can
 
 TARGET_BUILD_S, TARGET_REACH_S, TARGET_MEM_MB = 60.0, 2.0, 4096.0
 
@@ -174,8 +174,12 @@ def main() -> None:
         ("user with sts:AssumeRole on a wildcard", wide),
         ("role", roles[0]),
     ]
+    # the heaviest walks of the default org (seed 7): thousands of identities, most holding *:*
+    heavy = [u for u in users if u.rsplit("/", 1)[1] in ("user-0", "user-10")][:2]
+    subjects += [(f"heavy user {u.rsplit('/', 1)[1]}", u) for u in heavy if u != users[0]]
     print(f"loaded {counts} in {build_s:.1f} s; peak so far {_peak_mb():.0f} MB", flush=True)
     rows = []
+    report_rows: list[tuple[str, float, int]] = []
     for label, arn in subjects:
         t0 = time.perf_counter()
         try:
@@ -194,6 +198,12 @@ def main() -> None:
         for r in reached.values():
             kinds[r.node.kind] = kinds.get(r.node.kind, 0) + 1
         rows[-1] = (*rows[-1], kinds)
+        # the JSON report reads every resource's grants and paths (built per resource from its
+        # group on first read): timed apart, so the query and the report are both visible
+        t0 = time.perf_counter()
+        subject = Subject(input=arn, access_key_id=None, principal_arn=arn)
+        size = len(reach_report(engine, subject).model_dump_json(by_alias=True))
+        report_rows.append((label, time.perf_counter() - t0, size))
 
     path_s, path_n = 0.0, 0
     t0 = time.perf_counter()
@@ -244,6 +254,9 @@ def main() -> None:
             print(f"    {arn}: NOT FINISHED within --reach-timeout")
         else:
             print(f"    {arn}: {n} nodes reached {dict(sorted(kinds.items()))}")
+    for label, dt, size in report_rows:
+        print(_row(f"reach + JSON report: {label}", dt, "s", None))
+        print(f"    {size / 1e6:.1f} MB of JSON")
     print(_row("path (plain user -> one bucket)", path_s, "s", TARGET_REACH_S))
     print(f"    {path_n} paths" if path_n >= 0 else "    not finished")
     if hops_s is not None:

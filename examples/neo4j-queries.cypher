@@ -12,6 +12,10 @@
 // (graphscope/schema.py). Properties holding nested values are JSON text, listed in n._json.
 // Potential access (which policy allows what) is the policy engine's answer, not a stored
 // edge: ask `graphscope who-can --backend neo4j ...`; these queries show the structure around it.
+// The identity hops the engine walks (assume, pass-role, AI applications and taken-over compute
+// acting with their role) are stored: CAN_ASSUME / CAN_PASS_ROLE_TO / CAN_ACCESS relationships
+// with `identity` (who it makes you), `limit`, `granted_by`, and the full steps (step_src,
+// step_edge, step_dst, step_by); `graphscope path --backend neo4j` searches them in Cypher.
 
 // name: sessions derived from a key
 // Every credential the key obtained, directly or through sessions it created, with the role.
@@ -85,3 +89,15 @@ MATCH (n:GsNode)
 WHERE n._observed
 RETURN n.kind AS kind, n.id AS id
 ORDER BY kind, id;
+
+// name: identities a principal can become
+// Every identity hop out of the principal, in the order the reach engine takes them: the entry
+// relationship, who it makes you, what that identity may then do for you (empty: anything, and
+// the walk goes on from it), and each step with the statement behind it.
+MATCH (p:GsNode {id: $principal})-[h]->(entry:GsNode)
+WHERE h.identity IS NOT NULL AND h.move >= 0
+RETURN type(h) AS hop, entry.id AS entry, h.identity AS becomes, h.limit AS limit,
+       h.conditional AS conditional,
+       [i IN range(0, size(h.step_dst) - 1) |
+        [h.step_src[i], h.step_edge[i], h.step_dst[i], h.step_by[i]]] AS steps
+ORDER BY h.move;

@@ -136,6 +136,13 @@ class PotentialResource(ContractModel):
     # extensions (the contract grows, never breaks)
     conditional_actions: list[str] = []
     assumptions: list[ConditionOut] = []
+    # A role or user the subject cannot use freely: it only makes an AI application or compute
+    # act with it (`proxy_via`: those that act with the role), or holds a credential that works
+    # for some services only. What the identity then reaches for the subject is cut to
+    # `proxy_limits`; `actions` are what the subject does to make it act.
+    proxy: bool = False
+    proxy_via: list[str] = []
+    proxy_limits: list[str] = []
 
 
 class Potential(ContractModel):

@@ -6,7 +6,9 @@ the pydantic models of the JSON contract.
 
 from __future__ import annotations
 
-from graphscope.access.reach import Grant, Hop, Reached, ReachEngine
+from dataclasses import dataclass, field
+
+from graphscope.access.reach import NO_LIMIT, Grant, Hop, Reached, ReachEngine
 from graphscope.iam import ConditionRequirement, Decision
 from graphscope.queries.contract import (
     ConditionOut,
@@ -49,7 +51,8 @@ def resolve_subject(store: GraphStore, principal: str | None, access_key: str | 
 
 def reach_report(engine: ReachEngine, subject: SubjectOut) -> ReachReport:
     reached = engine.reach(subject.principal_arn)
-    resources = [_resource_out(r) for r in reached.values()]
+    proxies = _proxies(engine, subject.principal_arn)
+    resources = [_resource_out(r, proxies.get(r.node.id)) for r in reached.values()]
     resources.sort(key=lambda r: (r.conditional, NODE_ORDER.get(r.type, 99), r.arn))
     return ReachReport(subject=subject, potential=Potential(resources=resources))
 
@@ -93,10 +96,38 @@ def paths_between(engine: ReachEngine, src: str, dst: str) -> PathReport:
     return PathReport(paths=[_path_out(p) for p in paths])
 
 
-NODE_ORDER = {"role": 0}
+NODE_ORDER = {"role": 0, "user": 1}  # identities first: what else the subject can act as
 
 
-def _resource_out(r: Reached) -> PotentialResource:
+@dataclass
+class _Proxy:
+    """How the subject uses an identity it never holds freely (see PotentialResource.proxy)."""
+
+    via: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+
+
+def _proxies(engine: ReachEngine, subject: str) -> dict[str, _Proxy]:
+    """Identities the walk enters only with a limit (an AI application or compute acting with
+    its role, a service-only credential): never as themselves, so never a full identity hop."""
+    free: set[str] = set()
+    out: dict[str, _Proxy] = {}
+    for walker in engine.walk(subject):
+        if walker.limit is NO_LIMIT:
+            free.add(walker.arn)
+            continue
+        proxy = out.setdefault(walker.arn, _Proxy())
+        last = walker.path[-1] if walker.path else None
+        if last is not None and last.edge == "runs_as" and last.src not in proxy.via:
+            proxy.via.append(last.src)
+        actions = walker.limit.actions
+        note = walker.limit.note or ("only " + ", ".join(sorted(actions)) if actions else "limited")
+        if note not in proxy.limits:
+            proxy.limits.append(note)
+    return {arn: p for arn, p in out.items() if arn not in free}
+
+
+def _resource_out(r: Reached, proxy: _Proxy | None = None) -> PotentialResource:
     grants = sorted(r.grants.values(), key=lambda g: g.action)
     levels = sorted({g.access_level for g in grants}, key=lambda lv: (*ACCESS_LEVELS, lv).index(lv))
     return PotentialResource(
@@ -112,6 +143,9 @@ def _resource_out(r: Reached) -> PotentialResource:
             g.action for g in grants if g.outcome.decision is Decision.CONDITIONAL
         ],
         assumptions=_conditions(grants, assumed=True),
+        proxy=proxy is not None,
+        proxy_via=proxy.via if proxy else [],
+        proxy_limits=proxy.limits if proxy else [],
     )
 
 

@@ -1,9 +1,10 @@
 """Identity -> identity hops of the whole organisation, as data: what the reach walk follows.
 
-Role assumption, iam:PassRole escalation and AI applications (or taken-over compute) acting
-with their own role are the only ways one identity becomes another. The reach engine derives
-them lazily per identity; this module lists every one of them (for graph databases, reverse
-who-can searches and reviews) from the very same derivation, so the two cannot disagree.
+Role assumption, iam:PassRole escalation, AI applications (or taken-over compute) acting with
+their own role, and credentials minted for another user are the only ways one identity becomes
+another. The reach engine derives them lazily per identity; this module lists every one of them
+(for graph databases, reverse who-can searches and reviews) from the very same derivation, so
+the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ ANY_ACTION = "*"  # `limit` of an identity reached with every action but no furt
 
 @dataclass(frozen=True, slots=True)
 class IdentityHop:
-    """One way `src` becomes `dst` (a role).
+    """One way `src` becomes `dst` (a role, or a user it mints credentials for).
 
     `edge` is the potential-family kind of the first step (can_assume, can_pass_role_to, or
-    can_access for an AI application / compute resource acting with its role); `via` lists the
+    can_access for an AI application / compute resource acting with its role, or for the user
+    whose access key, password or service credential it creates); `via` lists the
     nodes in between and `steps` the walk's own hops, src to dst. `limit`: the actions `dst` may
     then use for the subject (sorted, lower-case; ("*",) every action; () no limit, and only
     then does the walk go on from `dst`); `limit_resources`: where (empty: anywhere).
@@ -105,15 +107,19 @@ def _limit_actions(limit: Limit) -> tuple[str, ...]:
 def hop_edge(hop: IdentityHop) -> Edge:
     """The hop as a potential-family edge from `src` to the first node it reaches.
 
-    For an assumption or a pass-role that is the role itself; for an AI application or a taken-
-    over compute resource it is that resource, and `identity` names the role it yields (the rest
-    of the way is structural: runs_as, uses_knowledge_base, ...). Properties are strings,
+    For an assumption, a pass-role or credentials minted for a user that is the identity itself
+    (`limit` says when a credential works for some services only); for an AI application or a
+    taken-over compute resource it is that resource, and `identity` names the role it yields (the
+    rest of the way is structural: runs_as, uses_knowledge_base, ...). Properties are strings,
     booleans and lists of strings, which any GraphStore (Neo4j included) can hold.
     """
     first = hop.steps[0] if hop.steps else Hop(hop.src, hop.dst, hop.edge, hop.granted_by)
     if edge_kind(hop.edge).family is not EdgeFamily.POTENTIAL:
         raise ValueError(f"identity hop {hop.src} -> {hop.dst}: {hop.edge} is not a potential edge")
-    key = hop.granted_by.split(" ", 1)[0] if hop.edge == "can_pass_role_to" else ""
+    # the escalation path's id: two paths into one identity (an access key and a Bedrock API
+    # key for the same user) are two edges, each with its own limit
+    single = hop.edge == "can_access" and len(hop.steps) <= 1
+    key = hop.granted_by.split(" ", 1)[0] if hop.edge == "can_pass_role_to" or single else ""
     if hop.via:  # one entry hop may yield several roles, each its own way
         key = f"{hop.dst}|{'>'.join(hop.via)}|{hop.granted_by}"
     return Edge(

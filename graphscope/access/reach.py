@@ -16,6 +16,7 @@ from functools import cache
 import orjson
 
 from graphscope.access.caller_context import Outcome, as_caller
+from graphscope.access.groups import GroupIndex, grouped_reach
 from graphscope.access.inputs import TRUST_POLICY, AccessInputs, account_of
 from graphscope.access.resource_actions import KIND_TARGETS, KindAction, actions_for_kind
 from graphscope.arn import parse_arn
@@ -149,11 +150,16 @@ class Moves:
 class ReachEngine:
     """Answers reach queries over one graph; caches compiled policies and trust evaluations."""
 
-    def __init__(self, inputs: AccessInputs, *, exhaustive: bool = False) -> None:
+    def __init__(
+        self, inputs: AccessInputs, *, exhaustive: bool = False, grouped: bool = True
+    ) -> None:
         """`exhaustive`: evaluate every action on every resource on its own (the slow reference
-        the optimised walk is tested against)."""
+        the optimised walk is tested against). `grouped`: a full reach evaluates resources that
+        cannot be told apart once per group (access.groups); False walks them one by one."""
         self.inputs = inputs
         self.exhaustive = exhaustive
+        self.grouped = grouped and not exhaustive
+        self._group_index: GroupIndex | None = None
         self._res_sides: dict[str, _ResourceSide] = {}
         self._rcps: dict[str | None, tuple[tuple[CompiledPolicy, ...], ...]] = {}
         self.store = inputs.store
@@ -174,6 +180,13 @@ class ReachEngine:
         first query; the same caches the walk fills lazily, so results are unchanged."""
         for node in self._resource_nodes():
             self._resource_side(node)
+        if self.grouped:
+            self._groups()
+
+    def _groups(self) -> GroupIndex:
+        if self._group_index is None:
+            self._group_index = GroupIndex.build(self)
+        return self._group_index
 
     # --- entry points -------------------------------------------------------------------------
     def reach(
@@ -194,6 +207,8 @@ class ReachEngine:
         `enough`, every action anyone could be granted on the one resource of `only`: once it
         holds them all unconditionally with its paths capped, nothing later can change it.
         """
+        if only is None and memo is None and relevant is None and self.grouped:
+            return grouped_reach(self, subject, self._groups())
         out: dict[str, Reached] = {}
         nodes = self._resource_nodes() if only is None else self._only_nodes(only)
         target = next(iter(only)) if enough is not None and only is not None else None
@@ -326,7 +341,7 @@ class ReachEngine:
             moves: list[Move] = []
             self._assume(arn, principal, base, records, moves)
             self._escalate(arn, principal, base, records, moves)
-            self._proxy_moves(arn, principal, base, moves)
+            self._proxy_moves(arn, principal, base, records, moves)
             hit = self._moves[arn] = Moves(tuple(records), tuple(moves))
         return hit
 
@@ -374,7 +389,7 @@ class ReachEngine:
         filtered = principal.kind in _IDENTITY_CALLERS and not self.exhaustive
         pass_allows = self._identity_allows(arn, base, "iam:passrole")
         for path in escalation_paths():
-            if path.mode is EscalationMode.EXISTING:
+            if path.takes_over:  # an existing resource's role, or a user's own credentials
                 self._take_over(arn, principal, path, records, moves)
                 continue
             others = [a for a in path.actions if a != "iam:PassRole"]
@@ -436,9 +451,12 @@ class ReachEngine:
             if principal.kind in _IDENTITY_CALLERS and not self.exhaustive
             else []
         )
+        own = path.mode is EscalationMode.CREDENTIALS  # the target user is the identity
+        if own and unallowed:
+            return  # exact: an IAM user has no resource policy to grant what identity does not
         for target in self._kind_nodes(path.target_kinds):
-            roles = self.inputs.runs_as(target.id)
-            if not roles:
+            roles = () if own else self.inputs.runs_as(target.id)
+            if target.id == arn or not (own or roles):
                 continue
             if unallowed:
                 # Exact prefilter: an action no identity Allow covers needs the target's own
@@ -457,18 +475,29 @@ class ReachEngine:
             granted = f"{path.id} ({_refs(outcomes)})"
             hop = Hop(arn, target.id, "can_access", granted)
             outcome = _combine(outcomes)
-            for a in path.actions:
-                records.append((target, Grant(a, _level(a), outcome, (granted,)), (hop,)))
+            grants = [Grant(a, _level(a), outcome, (granted,)) for a in path.actions]
+            records += [(target, g, (hop,)) for g in grants]
+            if own:
+                moves.append(Move((hop,), target.id, _limit_of(path), outcome))
             for role in roles:
-                if self.store.node(role) is None:
+                role_node = self.store.node(role)
+                if role_node is None:
                     continue
                 run = Hop(target.id, role, "runs_as", f"{target.kind} role")
+                # the role is reached too: listed with what obtains it, like an assumed one
+                records += [(role_node, g, (hop, run)) for g in grants]
                 moves.append(Move((hop, run), role, _limit_of(path), outcome))
 
     def _proxy_moves(
-        self, arn: str, principal: Principal, base: PolicySet, moves: list[Move]
+        self,
+        arn: str,
+        principal: Principal,
+        base: PolicySet,
+        records: list[tuple[Node, Grant, tuple[Hop, ...]]],
+        moves: list[Move],
     ) -> None:
-        """AI applications that act for the caller with their own role."""
+        """AI applications that act for the caller with their own role; the role is recorded
+        as reached (with the entry action), its move keeps the application's limit."""
         iam_caller = principal.kind in _IDENTITY_CALLERS
         nodes = self._kind_nodes(tuple(PROXY_KINDS), ordered=True)
         if (
@@ -489,7 +518,13 @@ class ReachEngine:
                 walker, principal, ctx, base, node, sides, iam_caller, None, decided
             )
             if grants:
-                moves += self._proxies(arn, node, grants)
+                found = self._proxies(arn, node, grants)
+                moves += found
+                entry = _entry_grant(node.kind, grants)
+                for move in found:
+                    role = self.store.node(move.dst)
+                    if role is not None and entry is not None:
+                        records.append((role, entry, move.hops))
 
     # --- one identity's access ----------------------------------------------------------------
     def _access(
@@ -1190,6 +1225,12 @@ _RETRIEVE = frozenset({"bedrock:retrieve", "bedrock:retrieveandgenerate"})
 _ENTRY = _RETRIEVE | {"bedrock:invokeagent"}  # the actions that make an AI application act
 
 
+def _entry_grant(kind: str, grants: list[Grant]) -> Grant | None:
+    """The grant `_proxies` enters an AI application with (the first that makes it act)."""
+    wanted = _RETRIEVE if kind == "knowledge_base" else frozenset({"bedrock:invokeagent"})
+    return next((g for g in grants if g.action.lower() in wanted), None)
+
+
 def _kb_limit(sources: list[str]) -> Limit:
     return Limit(
         frozenset({"s3:getobject", "s3:listbucket", "aoss:apiaccessall"}),
@@ -1259,6 +1300,7 @@ def _may_match(st: Statement, arn: str) -> bool:
     return any(rp.any or rp.glob is None or rp.glob.match(arn) for rp in st.resources)
 
 
+@cache  # one Limit per path: a service credential's limit names hundreds of actions
 def _limit_of(path: EscalationPath) -> Limit:
     if path.yields_actions is None:
         return NO_LIMIT

@@ -15,9 +15,19 @@ from graphscope.iam import access_level
 @dataclass(frozen=True, slots=True)
 class Target:
     service: str
-    resource_type: str  # policy_sentry's resource type name
+    resource_type: str  # policy_sentry's resource type name ("": the action takes no resource)
     suffix: str = ""  # appended to the node's ARN, e.g. "/*" for S3 objects
+    actions: tuple[str, ...] = ()  # only these (needed for resource_type "": a service has many)
 
+
+# Bedrock's invocation-logging configuration has no ARN: IAM takes these actions on Resource "*"
+# only. The node (id "invocation-logging/<account>/<region>") is evaluated on its own id, which
+# a Resource of "*" matches and no ARN pattern does; the request carries the node's account.
+INVOCATION_LOGGING_ACTIONS = (
+    "bedrock:GetModelInvocationLoggingConfiguration",
+    "bedrock:PutModelInvocationLoggingConfiguration",
+    "bedrock:DeleteModelInvocationLoggingConfiguration",
+)
 
 # node kind -> where its actions live. Kinds not listed have no resource-level actions we model.
 KIND_TARGETS: dict[str, tuple[Target, ...]] = {
@@ -48,6 +58,9 @@ KIND_TARGETS: dict[str, tuple[Target, ...]] = {
     "sagemaker_domain": (Target("sagemaker", "domain"),),
     "lambda_function": (Target("lambda", "function"),),
     "ec2_instance": (Target("ec2", "instance"),),
+    # account-level logging controls: who can switch them off is part of the blast radius
+    "trail": (Target("cloudtrail", "trail"),),
+    "invocation_logging": (Target("bedrock", "", actions=INVOCATION_LOGGING_ACTIONS),),
 }
 
 
@@ -73,9 +86,12 @@ def actions_for_kind(kind: str) -> tuple[KindAction, ...]:
         service = iam_definition.get(target.service)
         if not isinstance(service, dict):
             continue
+        named = {a.split(":", 1)[1].lower() for a in target.actions}
         for name, priv in service["privileges"].items():
             rtypes = {t.rstrip("*") for t in priv["resource_types"]}
             if target.resource_type not in rtypes or _creates_itself(name, target.resource_type):
+                continue
+            if named and name.lower() not in named:
                 continue
             action = f"{service['prefix']}:{name}"
             level = access_level(action) or priv["access_level"]

@@ -81,6 +81,7 @@ def push_cmd(
         "edges_written": result.edges_written,
         "observed_subjects": result.observed_subjects,
         "identity_edges": result.identity_edges,
+        "identity_edge_seconds": round(result.hop_seconds, 3),  # of "seconds": deriving them
         "seconds": round(result.seconds, 3),
         "items_per_second": round(result.per_second, 1),
         "notes": result.notes,

@@ -29,13 +29,13 @@ from graphscope.queries.potential import (
     ACCESS_LEVELS,
     HopOut,
     SubjectNotFound,
-    paths_between,
     reach_report,
     resolve_subject,
     who_can,
 )
 from graphscope.store import GraphStore
 from graphscope.store.backend import BackendError, open_query_store
+from graphscope.store.paths import path_report
 
 
 class Format(StrEnum):
@@ -186,7 +186,7 @@ def path_cmd(
     except SubjectNotFound as e:
         typer.echo(f"error: --from {e}", err=True)
         raise typer.Exit(2) from None
-    report = paths_between(_engine(store), src, dst)
+    report = path_report(_engine(store), src, dst)  # on Neo4j the walk runs in Cypher
     if _fmt(fmt) is Format.json:
         typer.echo(report.model_dump_json(by_alias=True, indent=2))
         return

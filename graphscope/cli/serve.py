@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 
 from graphscope.api.settings import LOOPBACK, TOKEN_ENV, ApiSettings, ConfigError, read_token
-from graphscope.cli.inputs import fail, sources_from
-from graphscope.cli.options import AuthOpt, CloudTrailOpt, InvocationLogsOpt, SnapshotOpt
+from graphscope.cli.inputs import GraphAt, fail, sources_from
+from graphscope.cli.options import (
+    AuthOpt,
+    BackendOpt,
+    CloudTrailOpt,
+    DatabaseOpt,
+    InvocationLogsOpt,
+    PasswordEnvOpt,
+    SnapshotOpt,
+    UriOpt,
+    UserOpt,
+)
 
 
 def serve_cmd(
@@ -43,8 +53,16 @@ def serve_cmd(
         float,
         typer.Option("--time-budget", min=0.1, help="Seconds a synchronous request may take."),
     ] = 30.0,
+    backend: BackendOpt = "networkx",
+    uri: UriOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = "NEO4J_PASSWORD",
+    database: DatabaseOpt = None,
 ) -> None:
-    """Serve /v1/scope, /v1/who-can, /v1/path, /v1/reach, /v1/exposure, /v1/graph and the HTML views."""
+    """Serve /v1/scope, /v1/who-can, /v1/path, /v1/reach, /v1/exposure, /v1/graph and the HTML views.
+
+    With --backend neo4j the inputs are merged into the database (nothing is written when they
+    were pushed already) and every answer is read from it: the same JSON as networkx."""
     import uvicorn
 
     from graphscope.api import create_app
@@ -74,8 +92,10 @@ def serve_cmd(
     sources = sources_from(
         snapshot, iam_auth_details, cloudtrail, invocation_logs, store=event_store
     )
-    # load on the app's query thread (its SQLite store is bound to it), reporting errors here
-    app = create_app(lambda: load_workspace(sources), settings)
+    at = GraphAt(backend, uri, user, password_env, database)
+    # load on the app's query thread (its SQLite store is bound to it), reporting errors here;
+    # on Neo4j every query reads through the driver, which opens a session per statement
+    app = create_app(lambda: load_workspace(sources, at), settings)
     typer.echo(f"graphscope API on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(
         app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from graphscope.model import Edge, Node
@@ -16,6 +17,9 @@ from graphscope.schema import EDGE_KINDS, NODE_KINDS, Component
 
 BASE_LABEL = "GsNode"
 """Every graphscope node carries it: the one label its unique id constraint hangs on."""
+
+META_LABEL = "GsMeta"
+"""Bookkeeping nodes (what `neo4j push` materialised): not GsNodes, so no query sees them."""
 
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -25,8 +29,9 @@ JSON_KEYS = "_json"  # names of the properties stored as JSON text (nested value
 ORDER = "_keys"  # data property names in their original order (Neo4j does not keep it)
 SEQ = "_seq"  # insertion order, so iteration order matches the embedded store
 OBSERVED_ONLY = "_observed"  # true on nodes known only from logs (the activity overlay)
+OBSERVED_KEYS = "_observed_keys"  # data properties the logs, not the inventory, gave a node
 PAIR = "_pair"  # _seq of the first edge between the same two nodes (networkx's adjacency order)
-_NODE_RESERVED = frozenset({*NODE_CORE, JSON_KEYS, ORDER, SEQ, OBSERVED_ONLY})
+_NODE_RESERVED = frozenset({*NODE_CORE, JSON_KEYS, ORDER, SEQ, OBSERVED_ONLY, OBSERVED_KEYS})
 _EDGE_RESERVED = frozenset({*EDGE_CORE, JSON_KEYS, ORDER, SEQ, PAIR})
 _ESCAPE = "p:"  # prefix for a data property whose name collides with a reserved one
 _INT64 = (-(2**63), 2**63 - 1)
@@ -131,7 +136,9 @@ def decode_props(stored: dict[str, Any], reserved: frozenset[str]) -> dict[str, 
     return out
 
 
-def node_row(node: Node, seq: int, observed_only: bool = False) -> dict[str, Any]:
+def node_row(
+    node: Node, seq: int, observed_only: bool = False, observed_keys: Iterable[str] = ()
+) -> dict[str, Any]:
     """The full property map of one node (SET n = row replaces what was there)."""
     row = encode_props(node.props, _NODE_RESERVED, node.id)
     row.update(
@@ -143,18 +150,24 @@ def node_row(node: Node, seq: int, observed_only: bool = False) -> dict[str, Any
         component=NODE_KINDS[node.kind].component.value,
         _seq=seq,
         _observed=True if observed_only else None,
+        _observed_keys=sorted(set(observed_keys)) or None,
     )
     return {k: v for k, v in row.items() if v is not None}
 
 
-def node_from(stored: dict[str, Any]) -> Node:
+def node_from(stored: dict[str, Any], inventory_view: bool = False) -> Node:
+    """`inventory_view`: without the properties only the logs gave the node."""
+    props = decode_props(stored, _NODE_RESERVED)
+    if inventory_view:
+        for key in stored.get(OBSERVED_KEYS) or ():
+            props.pop(key, None)
     return Node(
         stored["id"],
         stored["kind"],
         name=stored.get("name", ""),
         account=stored.get("account"),
         region=stored.get("region"),
-        props=decode_props(stored, _NODE_RESERVED),
+        props=props,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -22,6 +22,8 @@ from graphscope.store.cypher import (
     BASE_LABEL,
     COMPONENT_LABELS,
     KIND_OF_REL,
+    META_LABEL,
+    OBSERVED_KEYS,
     OBSERVED_ONLY,
     PAIR,
     SEQ,
@@ -166,29 +168,43 @@ class Neo4jGraphStore:
         self._adj.clear()
 
     def clear(self) -> None:
-        """Delete every graphscope node and relationship (and nothing else) in batches."""
-        while True:
-            records, _, _ = self.driver.execute_query(
-                f"MATCH (n:{BASE_LABEL}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c",
-                database_=self.database,
-            )
-            if not records or records[0]["c"] == 0:
-                break
+        """Delete every graphscope node, relationship and bookkeeping node (nothing else), in batches."""
+        # relationships first: one node may hold millions (an administrator's identity hops),
+        # more than one transaction's memory when detached along with its node
+        for stmt in (
+            f"MATCH (:{BASE_LABEL})-[r]-() WITH DISTINCT r LIMIT 10000 DELETE r RETURN count(*) AS c",
+            f"MATCH (n:{BASE_LABEL}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c",
+        ):
+            while True:
+                records, _, _ = self.driver.execute_query(stmt, database_=self.database)
+                if not records or records[0]["c"] == 0:
+                    break
+        self.driver.execute_query(f"MATCH (m:{META_LABEL}) DELETE m", database_=self.database)
         self._seq = self._eseq = None
         self.refresh()
 
     # writes --------------------------------------------------------------------------------------
-    def upsert_nodes(self, nodes: Iterable[Node], *, observed_only: bool = False) -> int:
+    def upsert_nodes(
+        self,
+        nodes: Iterable[Node],
+        *,
+        observed_only: bool = False,
+        observed_keys: Mapping[str, Collection[str]] | None = None,
+    ) -> int:
         """`observed_only`: these nodes come from logs alone (the activity overlay); they stay
-        marked until an inventory upsert of the same id, and `hide_observed` readers skip them."""
+        marked until an inventory upsert of the same id, and `hide_observed` readers skip them.
+        `observed_keys`: per node id, the properties the overlay added to an inventory node;
+        `hide_observed` readers do not see them either."""
         self.refresh()
         n = 0
         for chunk in _chunks(nodes, BATCH):
             n += len(chunk)
-            self._upsert_node_batch(chunk, observed_only)
+            self._upsert_node_batch(chunk, observed_only, observed_keys or {})
         return n
 
-    def _upsert_node_batch(self, chunk: list[Node], observed_only: bool) -> None:
+    def _upsert_node_batch(
+        self, chunk: list[Node], observed_only: bool, observed_keys: Mapping[str, Collection[str]]
+    ) -> None:
         incoming: dict[str, Node] = {}
         for node in chunk:  # fold repeats inside the batch first, in order
             if node.id in incoming:
@@ -207,14 +223,16 @@ class Neo4jGraphStore:
         relabel: dict[str, list[str]] = defaultdict(list)
         for node_id, new in incoming.items():
             old = stored.get(node_id)
+            added = observed_keys.get(node_id, ())
             if old is None:
                 seq = self._next_node_seq()
-                created[new.kind].append(node_row(new, seq, observed_only))
+                created[new.kind].append(node_row(new, seq, observed_only, added))
                 continue
             merged = node_from(old)
             _merge_node(merged, new)  # raises on contradictory kinds, before any write
             still_observed = observed_only and bool(old.get(OBSERVED_ONLY))
-            row = node_row(merged, old["_seq"], still_observed)
+            keys = {*(old.get(OBSERVED_KEYS) or ()), *added}
+            row = node_row(merged, old["_seq"], still_observed, keys)
             if same_node_state(row, old):
                 continue
             if merged.kind != old["kind"]:
@@ -332,7 +350,7 @@ class Neo4jGraphStore:
             f"MATCH (n:{BASE_LABEL} {{id: $id}}) WHERE {self._n_where} RETURN n {{.*}} AS p",
             id=node_id,
         )
-        node = node_from(rows[0]["p"]) if rows else None
+        node = node_from(rows[0]["p"], self.hide_observed) if rows else None
         if self.cache:
             self._nodes[node_id] = node
         return node
@@ -354,7 +372,7 @@ class Neo4jGraphStore:
                 f"MATCH (n:{BASE_LABEL}) WHERE n:{'|'.join(labels)} AND {self._n_where} "
                 "RETURN n {.*} AS p ORDER BY n._seq"
             )
-        found = [node_from(r["p"]) for r in self._read(query)]
+        found = [node_from(r["p"], self.hide_observed) for r in self._read(query)]
         if self.cache:
             found = [self._nodes.setdefault(n.id, n) or n for n in found]
             self._by_kinds[key] = found

@@ -1,19 +1,38 @@
-"""Identity paths (assume, pass-role, runs-as ... hops) from a principal to a set of identities.
+"""Identity paths in the database: `graphscope path --backend neo4j`, and chain searches.
 
-On Neo4j the search is one bounded variable-length Cypher pattern run in the database; on any
-other store the same search walks out_edges in Python. Both return the same paths in the same
-order (shortest first, then by hop targets), so `path` answers agree across backends. The last
-hop, identity -> resource, is the ReachEngine's to evaluate, not this module's.
+`path_report` answers `path` exactly as the networkx engine does; on a Neo4j store holding the
+hops `neo4j push` wrote, the identity walk behind it runs in Cypher (see the section below).
+`identity_paths` lists chains of assume/pass-role hops to a set of identities, as one bounded
+variable-length Cypher pattern per length on Neo4j, or by walking out_edges elsewhere; both give
+the same paths in the same order. The last hop, identity -> resource, is always the
+ReachEngine's to evaluate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
 
+from graphscope.access.identity_edges import ANY_ACTION, _hop, hop_edge
+from graphscope.access.reach import MAX_DEPTH as REACH_MAX_DEPTH
+from graphscope.access.reach import MAX_PATHS as ENGINE_MAX_PATHS
+from graphscope.access.reach import (
+    NO_LIMIT,
+    Hop,
+    Limit,
+    Reached,
+    ReachEngine,
+    _Walker,
+)
+from graphscope.access.resource_actions import KIND_TARGETS
 from graphscope.model import Edge
-from graphscope.schema import EDGE_KINDS
+from graphscope.queries.contract import PathReport
+from graphscope.queries.potential import _path_out, paths_between
+from graphscope.schema import EDGE_KINDS, EdgeFamily
 from graphscope.store.base import GraphStore
-from graphscope.store.cypher import BASE_LABEL, edge_from, rel_type
+from graphscope.store.cypher import BASE_LABEL, META_LABEL, edge_from, rel_type
+from graphscope.store.neo4j import Neo4jGraphStore
 
 IDENTITY_HOP_KINDS: tuple[str, ...] = ("can_assume", "can_pass_role_to")
 """Edge kinds whose materialised hops (graphscope.access.identity_edges) end at the identity they
@@ -121,3 +140,243 @@ def _walk_paths(
         if len(found) >= max_paths:
             break
     return found[:max_paths]
+
+
+# --- `path` on Neo4j: the reach engine's identity walk, run as a breadth-first search in Cypher --
+#
+# `neo4j push` writes every identity hop of the organisation (graphscope.access.identity_edges)
+# with what the walk needs to replay it exactly: the hop's full steps with their statements, its
+# position among its source's moves and what the engine records as reached on the way. The
+# search expands one level of identities per Cypher statement (every potential-family edge kind
+# that carries an `identity`, read from the schema), keeping the engine's breadth-first order and
+# its first-path-per-(identity, limit) rule; only the last hop, identity -> target, is evaluated
+# by the policy engine, for the target alone.
+
+HOPS_META_ID = "identity_hops"
+HOPS_FORMAT = 1
+MOVE = "move"  # the hop's index among its source's moves (the walk's expansion order)
+# what the engine records as reached on the way: positions in its record list, the number of
+# steps each covers, and the node each reaches (parallel lists)
+RECORD_AT, RECORD_LEN, RECORD_NODE = "record_at", "record_len", "record_node"
+STEP_SRC, STEP_DST, STEP_EDGE, STEP_GRANTED_BY = "step_src", "step_dst", "step_edge", "step_by"
+LIMIT_ANYWHERE = "limit_anywhere"  # the limit's resources are None (anywhere), not a list
+
+
+def hop_kinds() -> tuple[str, ...]:
+    """Every potential-family edge kind: the ones a materialised identity hop may use."""
+    return tuple(k for k, ek in EDGE_KINDS.items() if ek.family is EdgeFamily.POTENTIAL)
+
+
+def walkable_hop_edges(engine: ReachEngine, identity: str) -> list[Edge]:
+    """One identity's hops as edges carrying the walk's data (see the section comment).
+
+    graphscope.access.identity_edges.hop_edge gives each hop's edge; two different moves that
+    share its (src, dst, kind, key) (two statements taking over the same user) get the move's
+    index appended to the key, so every move the walk takes is its own relationship. What the
+    engine records (a role assumed, a function taken over and its role ...) is a prefix of some
+    move's steps, kept on that move's edge with its position; a record no move starts with gets
+    an edge of its own that the walk does not expand."""
+    moves = engine.moves(identity)
+    out: dict[tuple[str, str, str, str], Edge] = {}
+    done: set[tuple[tuple[Hop, ...], Limit]] = set()
+    prefix: dict[tuple[Hop, ...], Edge] = {}
+    for i, move in enumerate(moves.moves):
+        if (move.hops, move.limit) in done:
+            continue
+        done.add((move.hops, move.limit))
+        edge = hop_edge(_hop(identity, move))
+        if edge.ident in out:
+            edge.key = f"{edge.key}#{i}"
+        edge.props.update(_steps(move.hops))
+        edge.props.update({MOVE: i, LIMIT_ANYWHERE: move.limit.resources is None})
+        out[edge.ident] = edge
+        for k in range(1, len(move.hops) + 1):
+            prefix.setdefault(move.hops[:k], edge)
+    recorded: set[tuple[str, tuple[Hop, ...]]] = set()
+    for pos, (node, _, rel) in enumerate(moves.records):
+        if (node.id, rel) in recorded or not rel:
+            continue
+        recorded.add((node.id, rel))
+        edge = prefix.get(rel)
+        if edge is None:  # recorded, but no move continues from it
+            first = rel[0]
+            if EDGE_KINDS[first.edge].family is not EdgeFamily.POTENTIAL:
+                continue  # never: an identity's own hops start with a potential edge
+            edge = Edge(first.src, first.dst, first.edge, f"record|{node.id}|{pos}")
+            edge.props.update(_steps(rel))
+            edge.props[MOVE] = -1
+            out[edge.ident] = edge
+        edge.props[RECORD_AT].append(pos)
+        edge.props[RECORD_LEN].append(len(rel))
+        edge.props[RECORD_NODE].append(node.id)
+    return list(out.values())
+
+
+def _steps(hops: tuple[Hop, ...]) -> dict[str, Any]:
+    return {
+        STEP_SRC: [h.src for h in hops],
+        STEP_DST: [h.dst for h in hops],
+        STEP_EDGE: [h.edge for h in hops],
+        STEP_GRANTED_BY: [h.granted_by for h in hops],
+        RECORD_AT: [],
+        RECORD_LEN: [],
+        RECORD_NODE: [],
+    }
+
+
+def walkable_hops(engine: ReachEngine) -> Iterator[Edge]:
+    """Every identity's hops, one identity at a time (a permissive org has millions)."""
+    for node in sorted(engine.inputs.principals(), key=lambda n: n.id):
+        yield from walkable_hop_edges(engine, node.id)
+
+
+def drop_stale_hops(store: Neo4jGraphStore, keep: dict[str, set[tuple[str, str, str]]]) -> int:
+    """Delete the hop relationships out of these identities that the inventory no longer gives
+    (a trust removed since the last push); `keep`: identity -> (type, end id, key) to keep.
+    Returns how many were deleted (none on an unchanged re-push)."""
+    types = sorted({rel_type(k) for k in hop_kinds()})
+    stale = [
+        r["eid"]
+        for r in store._read(
+            f"UNWIND $ids AS id MATCH (a:{BASE_LABEL} {{id: id}})-[r:{'|'.join(types)}]->(b) "
+            f"WHERE r.{MOVE} IS NOT NULL "
+            "RETURN id, type(r) AS t, b.id AS dst, r.key AS key, elementId(r) AS eid",
+            ids=sorted(keep),
+        )
+        if (r["t"], r["dst"], r["key"]) not in keep[r["id"]]
+    ]
+    if stale:
+        store.driver.execute_query(
+            "UNWIND $eids AS eid MATCH ()-[r]->() WHERE elementId(r) = eid DELETE r",
+            {"eids": stale},
+            database_=store.database,
+        )
+        store.written["edges"] += len(stale)
+        store.refresh()
+    return len(stale)
+
+
+def mark_hops_written(store: Neo4jGraphStore, count: int) -> None:
+    store.driver.execute_query(
+        f"MERGE (m:{META_LABEL} {{id: $id}}) SET m.format = $format, m.edges = $count",
+        {"id": HOPS_META_ID, "format": HOPS_FORMAT, "count": count},
+        database_=store.database,
+    )
+
+
+def hops_written(store: Neo4jGraphStore) -> bool:
+    """Whether `neo4j push` materialised the identity hops in this format."""
+    rows = store._read(f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.format AS f", id=HOPS_META_ID)
+    return bool(rows) and rows[0]["f"] == HOPS_FORMAT
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    walker: _Walker
+    records: tuple[tuple[Hop, ...], ...]  # the walker's recorded entry steps into the target
+
+
+def _limit(props: dict[str, Any]) -> Limit:
+    actions = props.get("limit") or []
+    if not actions:
+        return NO_LIMIT
+    return Limit(
+        None if actions == [ANY_ACTION] else frozenset(actions),
+        None if props.get(LIMIT_ANYWHERE, True) else frozenset(props.get("limit_resources") or ()),
+        props.get("limit_note") or "",
+    )
+
+
+def _expand(
+    store: Neo4jGraphStore, frontier: list[str], types: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The hops out of every frontier identity, in the engine's move order: one statement."""
+    query = (
+        f"UNWIND $ids AS id MATCH (a:{BASE_LABEL} {{id: id}})-[r:{'|'.join(types)}]->() "
+        f"WHERE r.{MOVE} IS NOT NULL "
+        f"RETURN id, r {{.identity, .limit, .limit_resources, .limit_note, .{MOVE}, "
+        f".{LIMIT_ANYWHERE}, .{STEP_SRC}, .{STEP_DST}, .{STEP_EDGE}, .{STEP_GRANTED_BY}, "
+        f".{RECORD_AT}, .{RECORD_LEN}, .{RECORD_NODE}}} AS p "
+        f"ORDER BY id, p.{MOVE}"
+    )
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in frontier}
+    for row in store._read(query, ids=frontier):
+        out[row["id"]].append(row["p"])
+    return out
+
+
+def cypher_walk(store: Neo4jGraphStore, subject: str, target: str) -> Iterator[_Found]:
+    """The identities `subject` can become, in the reach engine's order, each with its first
+    path and limit, and (for identities acting on their own) the entry steps into `target` the
+    engine records. One Cypher statement per level of the breadth-first search."""
+    types = sorted({rel_type(k) for k in hop_kinds()})
+    seen: set[tuple[str, Limit]] = {(subject, NO_LIMIT)}
+    level = [_Walker(subject, (), NO_LIMIT)]
+    while level:
+        expand = [w.arn for w in level if w.limit is NO_LIMIT]
+        hops = _expand(store, sorted(set(expand)), types) if expand else {}
+        nxt: list[_Walker] = []
+        for walker in level:
+            if walker.limit is not NO_LIMIT:
+                yield _Found(walker, ())
+                continue
+            records: list[tuple[int, tuple[Hop, ...]]] = []
+            for p in hops.get(walker.arn, ()):
+                steps = tuple(
+                    Hop(s, d, e, g)
+                    for s, d, e, g in zip(
+                        p[STEP_SRC], p[STEP_DST], p[STEP_EDGE], p[STEP_GRANTED_BY], strict=True
+                    )
+                )
+                for at, n, node in zip(p[RECORD_AT], p[RECORD_LEN], p[RECORD_NODE], strict=True):
+                    if node == target:
+                        records.append((at, steps[:n]))
+                if p.get("identity") is None:
+                    continue  # a record only
+                limit = _limit(p)
+                key = (p["identity"], limit)
+                if p["identity"] != subject and key not in seen:
+                    seen.add(key)
+                    nxt.append(_Walker(p["identity"], (*walker.path, *steps), limit))
+            yield _Found(walker, tuple(rel for _, rel in sorted(records, key=lambda r: r[0])))
+        level = [w for w in nxt if len(w.path) < REACH_MAX_DEPTH]
+
+
+def neo4j_path_report(engine: ReachEngine, src: str, dst: str) -> PathReport:
+    """`paths_between(engine, src, dst)` with the identity walk run in Cypher: the same paths in
+    the same order. The engine evaluates only the last hop of each walker, on `dst` alone."""
+    store = engine.store
+    assert isinstance(store, Neo4jGraphStore)
+    if src == dst:
+        return PathReport(paths=[])
+    node = store.node(dst)
+    nodes = [node] if node is not None and node.kind in KIND_TARGETS else []
+    paths: list[tuple[Hop, ...]] = []
+    out: dict[str, Reached] = {}  # the engine's own record of what the walkers reach on dst
+
+    def add(path: tuple[Hop, ...]) -> None:
+        if path not in paths and len(paths) < ENGINE_MAX_PATHS:
+            paths.append(path)
+
+    for found in cypher_walk(store, src, dst):
+        walker = found.walker
+        for rel in found.records:
+            add((*walker.path, *rel))
+        before = len(out[dst].paths) if dst in out else 0
+        engine._access(walker, out, nodes)
+        if dst in out:
+            for path in out[dst].paths[before:]:
+                add(path)
+        if len(paths) >= ENGINE_MAX_PATHS:
+            break  # the engine keeps no more per target: nothing later can change the answer
+    return PathReport(paths=[_path_out(p) for p in sorted(paths, key=len)])
+
+
+def path_report(engine: ReachEngine, src: str, dst: str) -> PathReport:
+    """The `path` answer: in Cypher over a Neo4j store holding pushed identity hops, else the
+    reach engine's own walk (an embedded store, a database `neo4j push` has not filled, or one
+    the inputs just changed, whose hops may be stale until the next push)."""
+    store = engine.store
+    if isinstance(store, Neo4jGraphStore) and not store.written and hops_written(store):
+        return neo4j_path_report(engine, src, dst)
+    return paths_between(engine, src, dst)

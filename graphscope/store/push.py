@@ -3,19 +3,28 @@
 Observed edges are recomputed from the whole event store and written as absolute values (counts,
 first/last seen); the target store writes only edges whose values changed. Re-reading the same
 logs therefore changes nothing, and new events touch only the edges they add to.
+
+Identity hops are derived one identity at a time and streamed to the target in batches, never
+held whole in memory: a permissive organisation has millions of them.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from graphscope.eventstore import EventStore
-from graphscope.queries.activity import build_activity, overlay_activity
+from graphscope.model import Edge, Node
+from graphscope.queries.activity import ActivityResult, build_activity, overlay_activity
 from graphscope.store.base import GraphStore
+from graphscope.store.cypher import rel_type
 from graphscope.store.neo4j import Neo4jGraphStore
+from graphscope.store.paths import drop_stale_hops, mark_hops_written, walkable_hop_edges
 from graphscope.workspace import Workspace
+
+_BARE_MODEL = "arn:aws:bedrock:::foundation-model/"
+_STALE_BATCH = 200  # identities whose earlier hops are checked per statement
 
 
 @dataclass
@@ -27,11 +36,54 @@ class PushResult:
     observed_subjects: int = 0
     identity_edges: int = 0
     seconds: float = 0.0
+    hop_seconds: float = 0.0  # of `seconds`: deriving identity hops with the policy engine
     notes: list[str] = field(default_factory=list)
 
     @property
     def per_second(self) -> float:
         return (self.nodes + self.edges) / self.seconds if self.seconds else 0.0
+
+
+class _RegionalModels:
+    """What overlay_activity writes, with region-less model ARNs mapped to the inventory's node.
+
+    Logs name a foundation model by id (`anthropic.claude-...`), which the overlay turns into
+    `arn:aws:bedrock:::foundation-model/ID`; the inventory lists models per region. The regions
+    the chain invoked that model in (its invocation log records), else those it called Bedrock
+    in (CloudTrail): when exactly one of them holds the model in the inventory, the calls are
+    that node's; otherwise the region-less node stays (the region used is then unknown)."""
+
+    def __init__(self, graph: GraphStore, result: ActivityResult, events: EventStore) -> None:
+        self.graph = graph
+        self.runtime = {r for _, r in result.runtime_regions if r}
+        self.invoked: dict[str, set[str]] = {}
+        for inv in events.invocations(result.tree.principals()):
+            if inv.region:
+                self.invoked.setdefault(inv.model_id, set()).add(inv.region)
+        self.moved: dict[str, str] = {}
+
+    def _id(self, node_id: str) -> str:
+        if not node_id.startswith(_BARE_MODEL):
+            return node_id
+        hit = self.moved.get(node_id)
+        if hit is None:
+            model = node_id[len(_BARE_MODEL) :]
+            regions = sorted(self.invoked.get(model) or self.runtime)
+            found = [
+                regional
+                for r in regions
+                if self.graph.node(regional := f"arn:aws:bedrock:{r}::foundation-model/{model}")
+            ]
+            hit = self.moved[node_id] = found[0] if len(found) == 1 else node_id
+        return hit
+
+    def upsert_nodes(self, nodes: Iterable[Node]) -> int:
+        return self.graph.upsert_nodes(n for n in nodes if self._id(n.id) == n.id)
+
+    def upsert_edges(self, edges: Iterable[Edge]) -> int:
+        return self.graph.upsert_edges(
+            Edge(self._id(e.src), self._id(e.dst), e.kind, e.key, e.props) for e in edges
+        )
 
 
 def overlay_all_activity(events: EventStore, graph: GraphStore) -> int:
@@ -51,46 +103,67 @@ def overlay_all_activity(events: EventStore, graph: GraphStore) -> int:
         result = build_activity(events, access_key=key)
         covered |= result.tree.key_ids
         covered.add(key)
-        overlay_activity(graph, result)
+        overlay_activity(_RegionalModels(graph, result, events), result)  # type: ignore[arg-type]
         chains += 1
     return chains
 
 
-def add_identity_edges(ws: Workspace) -> int | None:
-    """Materialise identity hops (assume, pass-role, proxies) so paths can run in Cypher.
-
-    Returns None when this build has no identity-edge module (graphscope.access.identity_edges)."""
-    try:
-        mod = importlib.import_module("graphscope.access.identity_edges")
-    except ModuleNotFoundError:
-        return None
+def identity_hop_edges(
+    ws: Workspace, counted: list[int], timed: list[float], target: GraphStore
+) -> Iterator[Edge]:
+    """Every identity hop of the inventory as a walkable edge (graphscope.store.paths), one
+    identity at a time; `counted[0]` counts them as they stream, `timed[0]` adds up the seconds
+    spent deriving them. On Neo4j, hops an earlier push wrote that the inventory no longer
+    gives are deleted as the stream passes their identity (a batch of identities at a time)."""
     if ws.engine is None:
-        return 0
-    return int(mod.materialise_identity_edges(ws.engine, ws.store) or 0)
+        return
+    keep: dict[str, set[tuple[str, str, str]]] = {}
+    for node in sorted(ws.engine.inputs.principals(), key=lambda n: n.id):
+        t0 = time.perf_counter()
+        edges = walkable_hop_edges(ws.engine, node.id)
+        timed[0] += time.perf_counter() - t0
+        counted[0] += len(edges)
+        keep[node.id] = {(rel_type(e.kind), e.dst, e.key) for e in edges}
+        if isinstance(target, Neo4jGraphStore) and len(keep) >= _STALE_BATCH:
+            drop_stale_hops(target, keep)
+            keep = {}
+        yield from edges
+    if isinstance(target, Neo4jGraphStore) and keep:
+        drop_stale_hops(target, keep)
 
 
 def push(ws: Workspace, target: GraphStore) -> PushResult:
     """Write the workspace graph (after overlaying activity and identity hops) into `target`."""
     res = PushResult()
-    inventory_ids = {n.id for n in ws.store.nodes()}
+    inventory_keys = {n.id: set(n.props) for n in ws.store.nodes()}
     if ws.events.event_count() or ws.events.invocation_count():
         res.observed_subjects = overlay_all_activity(ws.events, ws.store)
-    ids = add_identity_edges(ws)
-    if ids is None:
-        res.notes.append("identity hops not materialised: graphscope.access.identity_edges missing")
-    else:
-        res.identity_edges = ids
+    inventory_ids = inventory_keys.keys()
     before = dict(getattr(target, "written", {}))
     start = time.perf_counter()
     nodes = list(ws.store.nodes())
     if isinstance(target, Neo4jGraphStore):  # mark what only the logs know, for hide_observed
-        res.nodes = target.upsert_nodes([n for n in nodes if n.id in inventory_ids])
+        # what the overlay added to inventory nodes (a key's issuer ...) stays out of the
+        # inventory view, as it is out of the embedded store the query commands build
+        added = {
+            n.id: keys
+            for n in nodes
+            if n.id in inventory_keys and (keys := set(n.props) - inventory_keys[n.id])
+        }
+        res.nodes = target.upsert_nodes(
+            [n for n in nodes if n.id in inventory_ids], observed_keys=added
+        )
         res.nodes += target.upsert_nodes(
             [n for n in nodes if n.id not in inventory_ids], observed_only=True
         )
     else:
         res.nodes = target.upsert_nodes(nodes)
     res.edges = target.upsert_edges(ws.store.edges())
+    counted, timed = [0], [0.0]
+    res.edges += target.upsert_edges(identity_hop_edges(ws, counted, timed, target))
+    res.identity_edges, res.hop_seconds = counted[0], timed[0]
+    if isinstance(target, Neo4jGraphStore) and ws.engine is not None:
+        mark_hops_written(target, counted[0])  # `path` may now search them in Cypher
     res.seconds = time.perf_counter() - start
     after = dict(getattr(target, "written", {}))
     res.nodes_written = after.get("nodes", 0) - before.get("nodes", 0)

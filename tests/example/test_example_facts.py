@@ -17,29 +17,7 @@ from graphscope.schema import ELEMENTS
 
 Item = tuple[str, str, int, int]
 
-PROXY_ROLES_NOT_LISTED = (
-    "roles reached only through an AI application (runs_as of a knowledge base, agent or "
-    "action-group function) appear inside paths but not as potential.resources entries; the "
-    "contract says potential.resources holds every reachable resource and role"
-)
-USER_TAKEOVER = (
-    "iam:CreateAccessKey / iam:CreateServiceSpecificCredential on another user (a new way in, "
-    "the attacker's persistence here) is not a reach edge: the users are not in "
-    "potential.resources"
-)
-LOGGING_CONTROL = (
-    "invocation_logging nodes are not reach targets: bedrock:DeleteModelInvocationLogging"
-    "Configuration (Resource '*') is allowed to bedrock-app-role but the potential report does "
-    "not show that the subject can switch invocation logging off"
-)
-POTENTIAL_XFAIL = {
-    "arn:aws:iam::777788889999:role/bedrock-kb-role": PROXY_ROLES_NOT_LISTED,
-    "arn:aws:iam::777788889999:role/bedrock-agent-role": PROXY_ROLES_NOT_LISTED,
-    "arn:aws:iam::777788889999:role/order-tools-lambda-role": PROXY_ROLES_NOT_LISTED,
-    "arn:aws:iam::777788889999:user/svc-reporting": USER_TAKEOVER,
-    "arn:aws:iam::777788889999:user/bedrock-tester": USER_TAKEOVER,
-    "invocation-logging/777788889999/us-east-1": LOGGING_CONTROL,
-}
+POTENTIAL_XFAIL: dict[str, str] = {}
 
 
 def _expected_json() -> dict[str, Any]:

@@ -94,7 +94,8 @@ def test_paths_over_materialised_identity_hops(neo: Neo4jGraphStore) -> None:
     ws = Workspace.load(Sources(snapshots=(str(REPO / "examples/incident/snapshot"),)))
     result = push(ws, neo)
     assert result.identity_edges > 0
-    mem = ws.store
+    mem = MemoryGraphStore()  # the same push into the embedded store
+    assert push(ws, mem).identity_edges == result.identity_edges
     roles = [n.id for n in mem.nodes({"role"})]
     total = 0
     for src in [n.id for n in mem.nodes({"user", "role"})]:

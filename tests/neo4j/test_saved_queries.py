@@ -90,3 +90,11 @@ def test_bucket_and_model_views(pushed: Neo4jGraphStore) -> None:
     assert scps[0]["level"] == PARAMS["account"] and any(r["policies"] for r in scps)
     observed = _run(pushed, "known only from the logs")
     assert observed and all(r["id"] for r in observed)
+
+
+def test_identity_hops_of_a_principal(pushed: Neo4jGraphStore) -> None:
+    """The walk `path --backend neo4j` runs, readable in Browser: from the example's CI user."""
+    hops = _run(pushed, "identities a principal can become")
+    assert hops, "the example's CI user can become other identities"
+    for h in hops:
+        assert h["steps"][0][0] == PARAMS["principal"] and h["steps"][-1][2] == h["becomes"]
