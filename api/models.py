@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graphscope.queries.activity import window_bound
+from graphscope.window import window_bound
 
 ARN_MAX = 2048
 KEY_PATTERN = r"^[A-Za-z0-9]{16,128}$"

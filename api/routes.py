@@ -24,7 +24,6 @@ from graphscope.api.models import (
 from graphscope.api.problems import Problem, ProblemError
 from graphscope.api.runner import Busy, Job, QueryRunner, TimeBudgetExceeded
 from graphscope.api.settings import ApiSettings
-from graphscope.queries.activity import window_bound
 from graphscope.queries.contract import (
     ExposureReport,
     PathReport,
@@ -45,6 +44,7 @@ from graphscope.report.html import render_html
 from graphscope.schema import NODE_KINDS
 from graphscope.store.paths import path_report
 from graphscope.viz import render_scope, script_hashes, view_script_sources
+from graphscope.window import window_bound
 from graphscope.workspace import Workspace
 
 T = TypeVar("T")

@@ -17,8 +17,8 @@ from graphscope.eventstore import EventStore, IngestResult
 from graphscope.ingest.inventory import Inventory, load_inventory
 from graphscope.ingest.invocation_logs_cloudwatch import is_log_group_url
 from graphscope.ingest.logs_s3 import is_s3_url
-from graphscope.queries.activity import window_bound
 from graphscope.store import GraphStore, MemoryGraphStore
+from graphscope.window import window_bound
 
 AUTO_WORKERS_BYTES = 64 * 1024 * 1024
 

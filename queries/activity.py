@@ -28,7 +28,7 @@ import orjson
 from graphscope.arn import kind_for_arn, parse_arn
 from graphscope.elements import classify
 from graphscope.eventstore import EventStore
-from graphscope.ingest.cloudtrail import Event, RecordError, normalise_time
+from graphscope.ingest.cloudtrail import Event
 from graphscope.ingest.invocation_logs import Invocation
 from graphscope.model import Edge, Node
 from graphscope.queries.contract import (
@@ -53,6 +53,7 @@ from graphscope.queries.sessions import (
 )
 from graphscope.schema import ELEMENTS
 from graphscope.store.base import GraphStore
+from graphscope.window import window_bound
 
 if TYPE_CHECKING:
     from graphscope.ingest.inventory import Inventory
@@ -161,21 +162,6 @@ def _element_item(source: str, name: str, agg: Agg, attribution: str | None = No
     if attribution is not None and ATTRIBUTION_FIELD:
         values["attribution"] = attribution
     return ElementItem(**values)
-
-
-def window_bound(value: str | None, end: bool = False) -> str | None:
-    """--since/--until as ISO UTC; a bare date means the start (or end) of that day."""
-    if value is None:
-        return None
-    v = value.strip()
-    if len(v) == 10:
-        v += "T23:59:59Z" if end else "T00:00:00Z"
-    try:
-        out = normalise_time(v)
-        datetime.fromisoformat(out.replace("Z", "+00:00"))  # the fast path checks shape only
-        return out
-    except (RecordError, ValueError) as exc:
-        raise ValueError(f"bad time {value!r}: give ISO-8601 like 2024-05-01T12:00:00Z") from exc
 
 
 def _bearer_key(tree: SessionTree, e: Event) -> str | None:

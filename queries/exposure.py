@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from graphscope.queries.activity import window_bound
 from graphscope.queries.contract import (
     ExposurePrincipal,
     ExposureReport,
@@ -28,6 +27,7 @@ from graphscope.queries.contract import (
 )
 from graphscope.queries.potential import who_can
 from graphscope.schema import NODE_KINDS
+from graphscope.window import window_bound
 from graphscope.workspace import Workspace
 
 TARGET_KINDS = (

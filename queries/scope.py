@@ -27,7 +27,6 @@ from graphscope.queries.activity import (
     ActivityResult,
     build_activity,
     subject_events,
-    window_bound,
 )
 from graphscope.queries.containment import containment_steps
 from graphscope.queries.contract import (
@@ -43,6 +42,7 @@ from graphscope.queries.contract import (
 from graphscope.queries.coverage import inventory_gaps
 from graphscope.queries.headline import build_headline
 from graphscope.queries.potential import SubjectNotFound, reach_report
+from graphscope.window import window_bound
 from graphscope.workspace import Workspace
 
 MAX_TIMELINE_ROWS = 2000

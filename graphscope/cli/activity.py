@@ -38,8 +38,9 @@ from graphscope.ingest.athena import (
     run_lake,
     table_info,
 )
-from graphscope.queries.activity import build_activity, subject_scope, window_bound
+from graphscope.queries.activity import build_activity, subject_scope
 from graphscope.queries.contract import ActivityReport, Gap
+from graphscope.window import window_bound
 from graphscope.workspace import Workspace
 
 MAX_ISSUES_SHOWN = 20

@@ -15,8 +15,8 @@ from rich.console import Console
 from graphscope.eventstore import EventStoreError
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
-from graphscope.queries.activity import window_bound
 from graphscope.store.backend import BackendError, open_store
+from graphscope.window import window_bound
 from graphscope.workspace import Sources, Workspace
 
 

@@ -111,9 +111,8 @@ def reach_cmd(
         table.add_column(col)
     for r in report.potential.resources:
         via = _hops(r.paths[0]) if r.paths else ""
-        table.add_row(
-            r.arn, r.type, ", ".join(r.access_levels), "yes" if r.conditional else "", via
-        )
+        kind = f"{r.type} (proxy: {'; '.join(r.proxy_limits)})" if r.proxy else r.type
+        table.add_row(r.arn, kind, ", ".join(r.access_levels), "yes" if r.conditional else "", via)
     Console().print(table)
 
 

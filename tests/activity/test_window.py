@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphscope.queries.activity import window_bound
+from graphscope.window import window_bound
 
 
 @pytest.mark.parametrize("bad", ["9999-99-99", "2026-02-30", "2026-11-01T25:00:00Z", "yesterday"])
