@@ -33,12 +33,12 @@ import synth_org
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
+from graphscope.push import push
 from graphscope.queries.potential import paths_between, who_can
 from graphscope.queries.scope import build_scope
 from graphscope.store import GraphStore
 from graphscope.store.neo4j import Neo4jGraphStore
 from graphscope.store.paths import neo4j_path_report
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ from graphscope.cli.inputs import sources_from
 from graphscope.cli.options import AuthOpt, CloudTrailOpt, InvocationLogsOpt, SnapshotOpt
 from graphscope.ingest.base_graph import LoadError
 from graphscope.ingest.snapshot import SnapshotError
+from graphscope.push import push
 from graphscope.store.backend import BackendError, neo4j_auth
-from graphscope.store.push import push
 from graphscope.workspace import Workspace
 
 app = typer.Typer(no_args_is_help=True)

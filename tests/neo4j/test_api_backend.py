@@ -24,8 +24,8 @@ import pytest
 import uvicorn
 
 from graphscope.api import ApiSettings, create_app
+from graphscope.push import push
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 from .conftest import REPO

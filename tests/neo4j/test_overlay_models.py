@@ -3,9 +3,9 @@ region-less duplicates, in Neo4j exactly as in the embedded store."""
 
 from __future__ import annotations
 
+from graphscope.push import push
 from graphscope.store import MemoryGraphStore
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 from .conftest import REPO

@@ -15,6 +15,7 @@ from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
 from graphscope.access.resource_actions import KIND_TARGETS
 from graphscope.cli import app
+from graphscope.push import push
 from graphscope.queries.potential import paths_between
 from graphscope.schema import EDGE_KINDS, EdgeFamily
 from graphscope.store.neo4j import Neo4jGraphStore
@@ -25,7 +26,6 @@ from graphscope.store.paths import (
     neo4j_path_report,
     path_report,
 )
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 from .conftest import REPO

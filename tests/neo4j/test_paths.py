@@ -86,7 +86,7 @@ def test_limits_and_hostile_ids(neo: Neo4jGraphStore) -> None:
 
 def test_paths_over_materialised_identity_hops(neo: Neo4jGraphStore) -> None:
     """On the bundled example's real hops (graphscope.access.identity_edges), pushed to Neo4j."""
-    from graphscope.store.push import push
+    from graphscope.push import push
     from graphscope.workspace import Sources, Workspace
 
     from .conftest import REPO

@@ -9,10 +9,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from graphscope.cli.neo4j import app
+from graphscope.push import push
 from graphscope.schema import EdgeFamily
 from graphscope.store import MemoryGraphStore
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 from .conftest import INCIDENT, ORG_SNAPSHOT

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from graphscope.push import push
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 from .conftest import REPO, empty, exclusive_database

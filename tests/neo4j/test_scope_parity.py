@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from graphscope.push import push
 from graphscope.queries.exposure import build_exposure
 from graphscope.queries.scope import build_scope
 from graphscope.store.backend import open_store
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.push import push
 from graphscope.workspace import Sources, Workspace
 
 from .conftest import REPO

@@ -6,6 +6,9 @@ logs therefore changes nothing, and new events touch only the edges they add to.
 
 Identity hops are derived one identity at a time and streamed to the target in batches, never
 held whole in memory: a permissive organisation has millions of them.
+
+It lives beside workspace.py, not in store/, because it orchestrates: it runs the activity
+queries to overlay observed edges before writing, and the stores stay free of queries.
 """
 
 from __future__ import annotations
