@@ -14,19 +14,18 @@ queries to overlay observed edges before writing, and the stores stay free of qu
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graphscope.eventstore import EventStore
-from graphscope.model import Edge, Node
-from graphscope.queries.activity import ActivityResult, build_activity, overlay_activity
+from graphscope.model import Edge
+from graphscope.queries.activity import build_activity, overlay_activity
 from graphscope.store.base import GraphStore
 from graphscope.store.cypher import rel_type
 from graphscope.store.neo4j import Neo4jGraphStore
 from graphscope.store.paths import drop_stale_hops, mark_hops_written, walkable_hop_edges
 from graphscope.workspace import Workspace
 
-_BARE_MODEL = "arn:aws:bedrock:::foundation-model/"
 _STALE_BATCH = 200  # identities whose earlier hops are checked per statement
 
 
@@ -47,48 +46,6 @@ class PushResult:
         return (self.nodes + self.edges) / self.seconds if self.seconds else 0.0
 
 
-class _RegionalModels:
-    """What overlay_activity writes, with region-less model ARNs mapped to the inventory's node.
-
-    Logs name a foundation model by id (`anthropic.claude-...`), which the overlay turns into
-    `arn:aws:bedrock:::foundation-model/ID`; the inventory lists models per region. The regions
-    the chain invoked that model in (its invocation log records), else those it called Bedrock
-    in (CloudTrail): when exactly one of them holds the model in the inventory, the calls are
-    that node's; otherwise the region-less node stays (the region used is then unknown)."""
-
-    def __init__(self, graph: GraphStore, result: ActivityResult, events: EventStore) -> None:
-        self.graph = graph
-        self.runtime = {r for _, r in result.runtime_regions if r}
-        self.invoked: dict[str, set[str]] = {}
-        for inv in events.invocations(result.tree.principals()):
-            if inv.region:
-                self.invoked.setdefault(inv.model_id, set()).add(inv.region)
-        self.moved: dict[str, str] = {}
-
-    def _id(self, node_id: str) -> str:
-        if not node_id.startswith(_BARE_MODEL):
-            return node_id
-        hit = self.moved.get(node_id)
-        if hit is None:
-            model = node_id[len(_BARE_MODEL) :]
-            regions = sorted(self.invoked.get(model) or self.runtime)
-            found = [
-                regional
-                for r in regions
-                if self.graph.node(regional := f"arn:aws:bedrock:{r}::foundation-model/{model}")
-            ]
-            hit = self.moved[node_id] = found[0] if len(found) == 1 else node_id
-        return hit
-
-    def upsert_nodes(self, nodes: Iterable[Node]) -> int:
-        return self.graph.upsert_nodes(n for n in nodes if self._id(n.id) == n.id)
-
-    def upsert_edges(self, edges: Iterable[Edge]) -> int:
-        return self.graph.upsert_edges(
-            Edge(self._id(e.src), self._id(e.dst), e.kind, e.key, e.props) for e in edges
-        )
-
-
 def overlay_all_activity(events: EventStore, graph: GraphStore) -> int:
     """Overlay what every credential chain in the logs did; returns the number of chains.
 
@@ -106,7 +63,7 @@ def overlay_all_activity(events: EventStore, graph: GraphStore) -> int:
         result = build_activity(events, access_key=key)
         covered |= result.tree.key_ids
         covered.add(key)
-        overlay_activity(_RegionalModels(graph, result, events), result)  # type: ignore[arg-type]
+        overlay_activity(graph, result)
         chains += 1
     return chains
 

@@ -125,7 +125,7 @@ class ActivityResult:
     report: ActivityReport
     tree: SessionTree
     performed: dict[tuple[str, str, str], Agg]  # (actor key/principal, resource, source:name)
-    invoked: dict[tuple[str, str, str], TokenAgg]  # (actor, model id, source)
+    invoked: dict[tuple[str, str, str, str | None], TokenAgg]  # (actor, model id, source, region)
     unclassified: Counter[tuple[str, str]]
     ambiguous_invocations: int
     event_count: int
@@ -523,7 +523,7 @@ def build_activity(
     items: dict[tuple[str, str, str], Agg] = {}
     sessions: dict[str, Agg] = {}
     performed: dict[tuple[str, str, str], Agg] = {}
-    invoked: dict[tuple[str, str, str], TokenAgg] = {}
+    invoked: dict[tuple[str, str, str, str | None], TokenAgg] = {}
     unclassified: Counter[tuple[str, str]] = Counter()
     resources: set[str] = set()
     created: list[CreatedResource] = []
@@ -572,7 +572,9 @@ def build_activity(
             and e.error_code is None
         ):
             ct_models.setdefault(e.model_id, TokenAgg()).add(None, e.time)
-            invoked.setdefault((actor, e.model_id, "cloudtrail"), TokenAgg()).add(None, e.time)
+            invoked.setdefault((actor, e.model_id, "cloudtrail", e.region), TokenAgg()).add(
+                None, e.time
+            )
             regions_with_runtime.add((e.account, e.region))
 
     # invocation logs, joined by requestId or by session ARN and time
@@ -591,7 +593,9 @@ def build_activity(
         if actor is None:
             continue
         log_models.setdefault(inv.model_id, TokenAgg()).add(inv, inv.time)
-        invoked.setdefault((actor, inv.model_id, "invocation-log"), TokenAgg()).add(inv, inv.time)
+        invoked.setdefault((actor, inv.model_id, "invocation-log", inv.region), TokenAgg()).add(
+            inv, inv.time
+        )
         for ref in inv.s3_refs:  # large bodies and documents read into the model
             bucket_key = ref[len("s3://") :]
             resources.add(f"arn:aws:s3:::{bucket_key}")
@@ -799,10 +803,12 @@ def overlay_activity(graph: GraphStore, result: ActivityResult) -> tuple[int, in
                 },
             )
         )
-    for (actor, model, source), tok in result.invoked.items():
+    for (actor, model, source, region), tok in result.invoked.items():
         node(actor, "access_key" if actor[:4] in ("AKIA", "ASIA") else None)
-        target = (
-            model if model.startswith("arn:") else f"arn:aws:bedrock:::foundation-model/{model}"
+        target = (  # the region the call ran in: the inventory lists models per region
+            model
+            if model.startswith("arn:")
+            else f"arn:aws:bedrock:{region or ''}::foundation-model/{model}"
         )
         node(target, None)
         edges.append(

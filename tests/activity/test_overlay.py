@@ -56,11 +56,11 @@ def test_overlay_edges(incident_store: EventStore) -> None:
     assert who.dst == A and graph.node(A).kind == "account"
 
     invoked = {(e.src, e.dst, e.key): e.props for e in graph.edges(["invoked"])}
-    logged = invoked[
-        ("ASIAZZATTACKSESS0001", f"arn:aws:bedrock:::foundation-model/{HAIKU}", "invocation-log")
-    ]
+    model = f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"  # the region the calls ran in
+    logged = invoked[("ASIAZZATTACKSESS0001", model, "invocation-log")]
     assert (logged["count"], logged["input_tokens"], logged["output_tokens"]) == (2, 1300, 350)
-    assert graph.node(f"arn:aws:bedrock:::foundation-model/{HAIKU}").kind == "foundation_model"
+    assert graph.node(model).kind == "foundation_model"
+    assert not [k for k in invoked if ":::foundation-model/" in k[1]]  # no region-less copies
     # a bearer call hangs off the API key the subject minted, not off the user
     bearer = [k for k in invoked if k[0] == "ACCAZZBEDROCKKEY0001"]
     assert bearer and bearer[0][2] == "cloudtrail"
