@@ -440,7 +440,7 @@ class _Walk:
         the access shape (one can_access hop from the identity, granted_by its text) names no
         member, so the members whose records are equal share them: split by that."""
         engine = self.engine
-        records = engine.moves(walker.arn).records
+        records = [(n, walker.carry(g), rel) for n, g, rel in engine.moves(walker.arn).records]
         for node, grant, rel in records:  # first: what cannot be shared leaves its group
             g = self.group_of.get(node.id)
             if g is not None and (
@@ -472,6 +472,11 @@ class _Walk:
         from graphscope.access.reach import NO_LIMIT, _principal
 
         engine = self.engine
+        for c in walker.carried:
+            # a carried condition in a member's own policy must not be renamed with the
+            # representative's answer: that member is answered on its own
+            if c.statement.policy in self.group_of:
+                self.isolate(c.statement.policy)
         if walker.limit is NO_LIMIT:
             self._records(walker)
         engine._access(walker, self.out, self.loose)
@@ -548,7 +553,7 @@ class _Walk:
                 walker, principal, ctx, base, g.rep, sides, iam_caller, None, decided
             )
             for grant in grants:
-                state.add(grant, walker.path, walker.arn)
+                state.add(walker.carry(grant), walker.path, walker.arn)
             if state.held(actions):
                 g.live = False
 

@@ -114,11 +114,37 @@ _ENTRY_ONLY = Limit(
 
 @dataclass(frozen=True, slots=True)
 class _Walker:
-    """An identity on the walk: who, how we got there, and what it may do for the subject."""
+    """An identity on the walk: who, how we got there, and what it may do for the subject.
+
+    `carried`: the open conditions of the path's conditional hops (an AssumeRole allowed only
+    with MFA): everything recorded through this walker hangs on them too (`carry`)."""
 
     arn: str
     path: tuple[Hop, ...]
     limit: Limit
+    carried: tuple[ConditionRequirement, ...] = ()
+    _memo: dict[int, tuple[Outcome, Outcome]] | None = field(
+        default=None, compare=False, hash=False, repr=False
+    )  # carried outcomes, made on first use (most walkers carry nothing)
+
+    def carry(self, grant: Grant) -> Grant:
+        """The grant as the subject holds it through this path: conditional on the hops'
+        conditions as well as its own (memoised per outcome: evaluations share them)."""
+        if not self.carried:
+            return grant
+        o = grant.outcome
+        memo = self._memo
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_memo", memo)  # a cache, not part of the value
+        hit = memo.get(id(o))
+        if hit is None or hit[0] is not o:
+            conds = tuple(dict.fromkeys((*self.carried, *o.conditions)))
+            hit = memo[id(o)] = (
+                o,
+                replace(o, decision=Decision.CONDITIONAL, conditions=conds),
+            )
+        return Grant(grant.action, grant.access_level, hit[1], grant.granted_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +242,7 @@ class ReachEngine:
             if walker.limit is NO_LIMIT:
                 for node, grant, rel in self.moves(walker.arn).records:
                     if only is None or node.id in only:
-                        self._record(out, node, grant, (*walker.path, *rel))
+                        self._record(out, node, walker.carry(grant), (*walker.path, *rel))
             self._access(walker, out, nodes, memo)
             if target is not None and _saturated(out.get(target), enough):
                 break
@@ -307,6 +333,11 @@ class ReachEngine:
         """The identities the subject can become, breadth first, each with its first path and
         limit: the order every record of a reach query follows.
 
+        An identity reached first only under a condition (a hop with open conditions) may be
+        walked twice per limit: once conditionally, by the first such path (enough to explain),
+        and again by the first unconditional path, whose grants then win in `Reached.add`. Once
+        reached unconditionally, a later conditional path adds nothing and is not walked.
+
         `relevant`: walk only into these identities. Exact for any set closed backwards (every
         identity with a hop into the set is in it): a skipped identity leads to none of them, so
         the others are found in the same order, by the same first paths."""
@@ -314,7 +345,8 @@ class ReachEngine:
 
     def _walking(self, subject: str, relevant: set[str] | None) -> Iterator[_Walker]:
         queue = deque([_Walker(subject, (), NO_LIMIT)])
-        seen: set[tuple[str, Limit]] = {(subject, NO_LIMIT)}
+        # (identity, limit, conditional): at most one conditional and one unconditional walker
+        seen: set[tuple[str, Limit, bool]] = {(subject, NO_LIMIT, False)}
         while queue:
             walker = queue.popleft()
             if len(walker.path) >= MAX_DEPTH:
@@ -322,13 +354,24 @@ class ReachEngine:
             yield walker
             if walker.limit is not NO_LIMIT:
                 continue  # an identity used through a proxy does not walk on
+            before = walker.carried
             for move in self.moves(walker.arn).moves:
-                key = (move.dst, move.limit)
-                if relevant is not None and move.dst not in relevant:
+                dst = move.dst
+                if (relevant is not None and dst not in relevant) or dst == subject:
                     continue
-                if move.dst != subject and key not in seen:
-                    seen.add(key)
-                    queue.append(_Walker(move.dst, (*walker.path, *move.hops), move.limit))
+                key = (dst, move.limit, False)
+                if key in seen:
+                    continue  # reached unconditionally already: nothing to add
+                carried = before
+                opens = move.outcome.decision is Decision.CONDITIONAL and move.outcome.conditions
+                if before or opens:
+                    key = (dst, move.limit, True)
+                    if key in seen:
+                        continue
+                    if opens:  # built only for the walker made: hashing conditions is slow
+                        carried = _carried(before, move.outcome)
+                seen.add(key)
+                queue.append(_Walker(dst, (*walker.path, *move.hops), move.limit, carried))
 
     def moves(self, arn: str) -> Moves:
         """The identity's own hops to other identities (memoised: they do not depend on the
@@ -563,7 +606,7 @@ class ReachEngine:
                     memo[key] = grants
             for grant in grants:
                 hop = Hop(walker.arn, node.id, "can_access", ", ".join(grant.granted_by))
-                self._record(out, node, grant, (*walker.path, hop))
+                self._record(out, node, walker.carry(grant), (*walker.path, hop))
 
     def _node_grants(
         self,
@@ -1208,6 +1251,15 @@ def ev_refs(outcome: Outcome) -> str:
 
 def _refs(outcomes: list[Outcome]) -> str:
     return "; ".join(ev_refs(o) for o in outcomes)
+
+
+def _carried(
+    carried: tuple[ConditionRequirement, ...], hop: Outcome
+) -> tuple[ConditionRequirement, ...]:
+    """The open conditions of a path extended by one hop (each condition listed once)."""
+    if hop.decision is not Decision.CONDITIONAL or not hop.conditions:
+        return carried
+    return tuple(dict.fromkeys((*carried, *hop.conditions)))
 
 
 def _combine(outcomes: list[Outcome]) -> Outcome:

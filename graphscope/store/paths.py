@@ -295,6 +295,7 @@ def _expand(
         f"UNWIND $ids AS id MATCH (a:{BASE_LABEL} {{id: id}})-[r:{'|'.join(types)}]->() "
         f"WHERE r.{MOVE} IS NOT NULL "
         f"RETURN id, r {{.identity, .limit, .limit_resources, .limit_note, .{MOVE}, "
+        f".conditional, .conditions, "
         f".{LIMIT_ANYWHERE}, .{STEP_SRC}, .{STEP_DST}, .{STEP_EDGE}, .{STEP_GRANTED_BY}, "
         f".{RECORD_AT}, .{RECORD_LEN}, .{RECORD_NODE}}} AS p "
         f"ORDER BY id, p.{MOVE}"
@@ -308,15 +309,18 @@ def _expand(
 def cypher_walk(store: Neo4jGraphStore, subject: str, target: str) -> Iterator[_Found]:
     """The identities `subject` can become, in the reach engine's order, each with its first
     path and limit, and (for identities acting on their own) the entry steps into `target` the
-    engine records. One Cypher statement per level of the breadth-first search."""
+    engine records. One Cypher statement per level of the breadth-first search.
+
+    Like ReachEngine.walk, an identity may be walked twice per limit: first under a condition
+    (some hop on the path has open conditions), then again by the first unconditional path."""
     types = sorted({rel_type(k) for k in hop_kinds()})
-    seen: set[tuple[str, Limit]] = {(subject, NO_LIMIT)}
-    level = [_Walker(subject, (), NO_LIMIT)]
+    seen: set[tuple[str, Limit, bool]] = {(subject, NO_LIMIT, False)}
+    level = [(_Walker(subject, (), NO_LIMIT), False)]
     while level:
-        expand = [w.arn for w in level if w.limit is NO_LIMIT]
+        expand = [w.arn for w, _ in level if w.limit is NO_LIMIT]
         hops = _expand(store, sorted(set(expand)), types) if expand else {}
-        nxt: list[_Walker] = []
-        for walker in level:
+        nxt: list[tuple[_Walker, bool]] = []
+        for walker, before in level:
             if walker.limit is not NO_LIMIT:
                 yield _Found(walker, ())
                 continue
@@ -334,12 +338,16 @@ def cypher_walk(store: Neo4jGraphStore, subject: str, target: str) -> Iterator[_
                 if p.get("identity") is None:
                     continue  # a record only
                 limit = _limit(p)
-                key = (p["identity"], limit)
-                if p["identity"] != subject and key not in seen:
-                    seen.add(key)
-                    nxt.append(_Walker(p["identity"], (*walker.path, *steps), limit))
+                if p["identity"] == subject or (p["identity"], limit, False) in seen:
+                    continue  # reached unconditionally already: nothing to add
+                opens = bool(p.get("conditional") and p.get("conditions"))
+                key = (p["identity"], limit, before or opens)
+                if key in seen:
+                    continue
+                seen.add(key)
+                nxt.append((_Walker(p["identity"], (*walker.path, *steps), limit), before or opens))
             yield _Found(walker, tuple(rel for _, rel in sorted(records, key=lambda r: r[0])))
-        level = [w for w in nxt if len(w.path) < REACH_MAX_DEPTH]
+        level = [(w, c) for w, c in nxt if len(w.path) < REACH_MAX_DEPTH]
 
 
 def neo4j_path_report(engine: ReachEngine, src: str, dst: str) -> PathReport:

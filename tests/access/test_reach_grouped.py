@@ -22,6 +22,7 @@ import pytest
 from graphscope.access import groups
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import Reached, ReachEngine
+from graphscope.iam import Decision
 from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.store import MemoryGraphStore
@@ -185,6 +186,102 @@ def test_groups_keep_apart_what_differs_and_together_what_does_not() -> None:
     assert {n.id for n in index.loose} >= {f"arn:aws:s3:::named-{i}" for i in range(6)}
     pattern = [k for k, f in families.items() if f == {"pattern"}]
     assert len(pattern) == 2  # "pat*-1" matches pattern-1 only: its own group
+
+
+# --- conditions on identity hops, carried to what is reached through them -------------------
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+OFFICE = {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+
+
+def _role(name: str, trust: list[dict[str, Any]], *stmts: dict[str, Any]) -> list[Node]:
+    arn = f"arn:aws:iam::{ACCT}:role/{name}"
+    doc = _doc(*({"Effect": "Allow", "Action": "sts:AssumeRole", **t} for t in trust))
+    return [
+        Node(arn, "role", account=ACCT, props={"trust_policy": doc}),
+        Node(f"{name}-inline", "inline_policy", props={"document": _doc(*stmts)}),
+    ]
+
+
+def _hop_store() -> MemoryGraphStore:
+    """mfa-user becomes `ops` only with MFA, then `deep` only from the office; `free` becomes
+    `ops` without a condition and also mints keys for mfa-user; `ops` and `deep` read
+    buckets that group (bare, and alike policies) and one that does not."""
+    user = f"arn:aws:iam::{ACCT}:user"
+    role = f"arn:aws:iam::{ACCT}:role"
+    users = {
+        "mfa-user": _doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}),
+        "free": _doc(
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"{role}/ops"},
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": f"{user}/mfa-user"},
+        ),
+        "both": _doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}),
+    }
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for name, doc in users.items():
+        nodes += [Node(f"{user}/{name}", "user", account=ACCT),
+                  Node(f"{name}-inline", "inline_policy", props={"document": doc})]  # fmt: skip
+        edges.append(Edge(f"{user}/{name}", f"{name}-inline", "attached_policy"))
+    ops = _role(
+        "ops",
+        [{"Principal": {"AWS": [f"{user}/mfa-user", f"{user}/both"]}, "Condition": MFA},
+         {"Principal": {"AWS": f"{user}/free"}}],
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"{role}/deep"},
+    )  # fmt: skip
+    deep = _role(
+        "deep",
+        [{"Principal": {"AWS": f"{role}/ops"}, "Condition": OFFICE},
+         {"Principal": {"AWS": f"{user}/both"}}],
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+    )  # fmt: skip
+    for role_nodes in (ops, deep):
+        nodes += role_nodes
+        edges.append(Edge(role_nodes[0].id, role_nodes[1].id, "attached_policy"))
+    for i in range(4):
+        nodes.append(Node(f"arn:aws:s3:::bare-{i}", "s3_bucket", account=ACCT))
+        arn = f"arn:aws:s3:::tls-{i}"
+        nodes.append(Node(arn, "s3_bucket", account=ACCT,
+                          props={"resource_policy": _doc(_tls(arn))}))  # fmt: skip
+    named = "arn:aws:s3:::named-0"
+    nodes.append(Node(named, "s3_bucket", account=ACCT, props={"resource_policy": _doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"{role}/ops"}, "Action": "s3:GetObject",
+         "Resource": f"{named}/*", "Condition": {"ArnEquals": {"aws:SourceArn": named}}})}))  # fmt: skip
+    st = MemoryGraphStore()
+    st.upsert_nodes(nodes)
+    st.upsert_edges(edges)
+    return st
+
+
+def test_conditional_hops_equal_resource_by_resource_and_who_can() -> None:
+    store = _hop_store()
+    user = f"arn:aws:iam::{ACCT}:user"
+    subjects = [f"{user}/{n}" for n in ("mfa-user", "free", "both")]
+    assert _mismatches(store, subjects) == []
+    engine = ReachEngine(AccessInputs(store))
+    mfa, free, both = (engine.reach(s) for s in subjects)
+    # through ops only with MFA: every bucket, the grouped and the lone one, is conditional
+    for arn in ("arn:aws:s3:::bare-1", "arn:aws:s3:::tls-2", "arn:aws:s3:::named-0"):
+        grant = mfa[arn].grants["s3:ListBucket"]
+        assert mfa[arn].conditional and grant.outcome.decision is Decision.CONDITIONAL
+        assert any("MultiFactorAuthPresent" in c.text for c in grant.outcome.conditions)
+        # two conditional hops: both conditions, each once
+        texts = [c.text for c in mfa[arn].grants["s3:PutObject"].outcome.conditions]
+        assert any("MultiFactorAuthPresent" in t for t in texts)
+        assert any("SourceIp" in t for t in texts) and len(texts) == len(set(texts))
+        # free's way to ops needs nothing
+        assert free[arn].grants["s3:ListBucket"].outcome.decision is Decision.ALLOW
+        # both: ops only with MFA, but deep directly: PutObject needs nothing, ListBucket MFA
+        assert both[arn].grants["s3:PutObject"].outcome.decision is Decision.ALLOW
+        assert both[arn].grants["s3:ListBucket"].outcome.decision is Decision.CONDITIONAL
+        assert not both[arn].conditional
+    # free reaches ops freely, but deep from ops only from the office
+    assert free[f"arn:aws:iam::{ACCT}:role/deep"].conditional
+    # who-can answers what each principal's full reach says about the resource
+    for arn in ("arn:aws:s3:::bare-3", "arn:aws:s3:::tls-0", "arn:aws:s3:::named-0"):
+        who = {p: _view({arn: r})[arn] for p, r in engine.who_reaches(arn).items()}
+        full = {s: _view({arn: engine.reach(s)[arn]})[arn] for s in subjects}
+        assert {p: who[p] for p in subjects} == full
 
 
 # --- synthetic organisations, compared in full ----------------------------------------------

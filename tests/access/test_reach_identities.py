@@ -453,24 +453,21 @@ MFA_TRUST = _doc(
         "Condition": MFA,
     },
 )
-CONDITIONS_NOT_CARRIED = (
-    "a condition on an identity hop (an AssumeRole allowed only with MFA) does not carry "
-    "forward: what the assumed role reaches is reported unconditional. Needs the walker to "
-    "carry its hops' open conditions into every grant it records, in reach.py and in the "
-    "grouped walk (access/groups.py) alike, with walkers deduplicated by (identity, limit, "
-    "conditional) so an unconditional second path is still walked"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=CONDITIONS_NOT_CARRIED)
 def test_a_condition_on_a_hop_carries_to_what_is_reached_through_it() -> None:
+    """alice becomes ops only with MFA: what ops reaches needs MFA too, in every engine."""
     alice = [_allow("Ops", "sts:AssumeRole", OPS)]
-    reach = build(alice, ops_trust=MFA_TRUST).reach(ALICE)
-    assert reach[OPS].conditional  # the hop itself: already right
+    engine = build(alice, ops_trust=MFA_TRUST)
+    reach = engine.reach(ALICE)
+    assert reach[OPS].conditional  # the hop itself
     data = reach["arn:aws:s3:::ops-data"]
     assert data.conditional
     grant = data.grants["s3:ListBucket"]
     assert any("MultiFactorAuthPresent" in c.text for c in grant.outcome.conditions)
+    plain = ReachEngine(engine.inputs, grouped=False).reach(ALICE)["arn:aws:s3:::ops-data"]
+    assert plain.grants == data.grants
+    assert engine.who_reaches("arn:aws:s3:::ops-data")[ALICE].grants == data.grants
 
 
 def test_an_unconditional_second_way_keeps_the_access_unconditional() -> None:

@@ -23,8 +23,10 @@ from graphscope.store.paths import (
     cypher_walk,
     hop_kinds,
     hops_written,
+    mark_hops_written,
     neo4j_path_report,
     path_report,
+    walkable_hop_edges,
 )
 from graphscope.workspace import Sources, Workspace
 
@@ -168,3 +170,37 @@ def test_a_repush_drops_hops_the_inventory_no_longer_gives(neo: Neo4jGraphStore)
     third = push(ws, neo)
     assert (third.nodes_written, third.edges_written) == (0, 0)
     ws.close()
+
+
+def _identities_org():  # type: ignore[no-untyped-def]
+    """The hand-built organisation of tests/access/test_reach_identities.py (loaded by path:
+    test folders are not packages)."""
+    import importlib.util
+
+    path = REPO / "tests" / "access" / "test_reach_identities.py"
+    spec = importlib.util.spec_from_file_location("_reach_identities_org", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_conditional_hop_then_a_free_one_walk_like_the_engine(neo: Neo4jGraphStore) -> None:
+    """alice becomes ops only with MFA, and freely through svc-bot (whose key she can mint):
+    the engine walks ops twice (conditionally, then freely); the Cypher walk must too."""
+    org = _identities_org()
+    alice = [
+        org._allow("Ops", "sts:AssumeRole", org.OPS),
+        org._allow("Keys", "iam:CreateAccessKey", f"arn:aws:iam::{org.DEV}:user/svc-*"),
+    ]
+    engine = org.build(alice, ops_trust=org.MFA_TRUST)
+    store = engine.inputs.store
+    neo.upsert_nodes(store.nodes())
+    neo.upsert_edges(store.edges())
+    hops = [e for p in engine.inputs.principals() for e in walkable_hop_edges(engine, p.id)]
+    neo.upsert_edges(hops)
+    mark_hops_written(neo, len(hops))
+    want = [(w.arn, w.path, w.limit) for w in engine.walk(org.ALICE)]
+    got = [(f.walker.arn, f.walker.path, f.walker.limit) for f in cypher_walk(neo, org.ALICE, "")]
+    assert [arn for arn, _, _ in want].count(org.OPS) == 2  # the case this test is about
+    assert got == want
