@@ -24,6 +24,18 @@ import orjson
 
 from graphscope.access.caller_context import Outcome
 from graphscope.access.inputs import RESOURCE_POLICY
+from graphscope.access.reach import (
+    _IDENTITY_CALLERS,
+    MAX_PATHS,
+    NO_LIMIT,
+    Grant,
+    Hop,
+    Reached,
+    ReachEngine,
+    _identity_side,
+    _principal,
+    _Walker,
+)
 from graphscope.access.resource_actions import KIND_TARGETS, actions_for_kind
 from graphscope.arn import parse_arn
 from graphscope.iam import ConditionRequirement, Context, Decision, PolicySet, principal_context
@@ -33,7 +45,6 @@ from graphscope.iam.wildcard import Glob
 from graphscope.model import Node
 
 if TYPE_CHECKING:
-    from graphscope.access.reach import Grant, Hop, Reached, ReachEngine, _Walker
     from graphscope.iam.principals import Principal
 
 from graphscope.iam.principals import Via
@@ -43,6 +54,20 @@ _RESOURCE_KEYS = ("Resource", "NotResource")
 
 
 # --- what cannot tell two resources apart ----------------------------------------------------
+@dataclass
+class _Caller:
+    """One walked identity as the policy engine sees it, shared by every kind it is evaluated on
+    (`sides` and `decided` cache its statements per kind and its decisions)."""
+
+    walker: _Walker
+    principal: Principal
+    ctx: Context
+    base: PolicySet
+    iam: bool  # an IAM identity (the same-/cross-account rules apply)
+    sides: dict[str, Any] = field(default_factory=dict)
+    decided: dict[tuple[object, ...], Any] = field(default_factory=dict)
+
+
 def groupable_kinds() -> frozenset[str]:
     """Kinds whose actions `evaluate` reads only through their statements and the target ARN:
     no refusal rule or trust requirement reads the action itself (`action_sensitive`)."""
@@ -212,7 +237,6 @@ class _State:
             and grant.outcome.decision is Decision.ALLOW
         ):
             self.grants[grant.action] = grant
-        from graphscope.access.reach import MAX_PATHS
 
         if len(self.paths) < MAX_PATHS:
             joined = ", ".join(grant.granted_by)
@@ -231,7 +255,6 @@ class _State:
 
     def held(self, actions: Iterable[str]) -> bool:
         """Paths capped and every action held unconditionally: nothing more can change."""
-        from graphscope.access.reach import MAX_PATHS
 
         if len(self.paths) < MAX_PATHS:
             return False
@@ -244,10 +267,9 @@ class _State:
     def reached(self, node: Node) -> Reached:
         """The member's own `Reached`, built when first read (a report reads every one; a
         who-can or path query only its own): the representative's answer renamed to it."""
-        return _lazy_reached()(node, self)
+        return GroupReached(node, self)
 
     def build(self, node: Node) -> tuple[dict[str, Grant], list[tuple[Hop, ...]]]:
-        from graphscope.access.reach import Hop
 
         if node.id == self.rep:
             grants = dict(self.grants)
@@ -265,48 +287,38 @@ class _State:
         return grants, paths
 
 
-_LAZY: list[type] = []
-
-
-def _lazy_reached() -> type:
+class GroupReached(Reached):
     """`Reached` whose grants and paths are renamed from its group's state on first read."""
-    if _LAZY:
-        return _LAZY[0]
-    from graphscope.access.reach import Reached
 
-    class GroupReached(Reached):
-        def __init__(self, node: Node, state: _State) -> None:
-            self.node = node
-            self._state: _State | None = state
-            self._built: tuple[dict[str, Grant], list[tuple[Hop, ...]]] | None = None
+    def __init__(self, node: Node, state: _State) -> None:
+        self.node = node
+        self._state: _State | None = state
+        self._built: tuple[dict[str, Grant], list[tuple[Hop, ...]]] | None = None
 
-        def _get(self) -> tuple[dict[str, Grant], list[tuple[Hop, ...]]]:
-            if self._built is None:
-                assert self._state is not None
-                self._built = self._state.build(self.node)
-                self._state = None
-            return self._built
+    def _get(self) -> tuple[dict[str, Grant], list[tuple[Hop, ...]]]:
+        if self._built is None:
+            assert self._state is not None
+            self._built = self._state.build(self.node)
+            self._state = None
+        return self._built
 
-        @property  # type: ignore[override]
-        def grants(self) -> dict[str, Grant]:
-            return self._get()[0]
+    @property  # type: ignore[override]
+    def grants(self) -> dict[str, Grant]:
+        return self._get()[0]
 
-        @property  # type: ignore[override]
-        def paths(self) -> list[tuple[Hop, ...]]:
-            return self._get()[1]
+    @property  # type: ignore[override]
+    def paths(self) -> list[tuple[Hop, ...]]:
+        return self._get()[1]
 
-        def __eq__(self, other: object) -> bool:
-            if not isinstance(other, Reached):
-                return NotImplemented
-            return (self.node, self.grants, self.paths) == (other.node, other.grants, other.paths)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reached):
+            return NotImplemented
+        return (self.node, self.grants, self.paths) == (other.node, other.grants, other.paths)
 
-        __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
 
-        def __repr__(self) -> str:
-            return f"Reached(node={self.node!r}, grants={self.grants!r}, paths={self.paths!r})"
-
-    _LAZY.append(GroupReached)
-    return GroupReached
+    def __repr__(self) -> str:
+        return f"Reached(node={self.node!r}, grants={self.grants!r}, paths={self.paths!r})"
 
 
 @dataclass(slots=True)
@@ -469,8 +481,7 @@ class _Walk:
             g.state.add(grant, walker.path, walker.arn)
 
     def step(self, walker: _Walker) -> None:
-        from graphscope.access.reach import NO_LIMIT, _principal
-
+        """Evaluate one walked identity on every live group, splitting groups it tells apart."""
         engine = self.engine
         for c in walker.carried:
             # a carried condition in a member's own policy must not be renamed with the
@@ -483,34 +494,24 @@ class _Walk:
         principal = _principal(walker.arn)
         ctx = Context(principal_context(principal), assume_unknown=True)
         base = engine.inputs.policy_set(walker.arn)
-        from graphscope.access.reach import _IDENTITY_CALLERS
-
-        iam_caller = principal.kind in _IDENTITY_CALLERS
-        sides: dict[str, Any] = {}
-        decided: dict[tuple[object, ...], Any] = {}
+        caller = _Caller(walker, principal, ctx, base, principal.kind in _IDENTITY_CALLERS)
         for kind, glist in self.live.items():
             glist[:] = [g for g in glist if g.live]
             if not glist:
                 continue
-            self._kind_step(walker, kind, glist, principal, ctx, base, iam_caller, sides, decided)
+            self._kind_step(caller, kind, glist)
 
-    def _kind_step(
-        self,
-        walker: _Walker,
-        kind: str,
-        glist: list[_Group],
-        principal: Principal,
-        ctx: Context,
-        base: PolicySet,
-        iam_caller: bool,
-        sides: dict[str, Any],
-        decided: dict[tuple[object, ...], Any],
-    ) -> None:
+    def _kind_step(self, caller: _Caller, kind: str, glist: list[_Group]) -> None:
         """One identity on every live group of a kind: split what it tells apart, then
         evaluate each group's representative once."""
-        from graphscope.access.reach import _identity_side
-
         engine = self.engine
+        walker, principal, base, iam_caller = (
+            caller.walker,
+            caller.principal,
+            caller.base,
+            caller.iam,
+        )
+        sides = caller.sides
         side = sides.get(kind)
         if side is None:
             side = sides[kind] = _identity_side(base, kind, walker.limit)
@@ -525,9 +526,7 @@ class _Walk:
                     todo.append(self.isolate(r))
         else:
             if self._per_node(walker, kind, side, base):
-                self._split_by_outcome(
-                    walker, kind, glist, principal, ctx, base, iam_caller, sides, decided
-                )
+                self._split_by_outcome(caller, glist)
             else:
                 self._split_by_patterns(kind, side)
             todo = [g for g in self.live[kind] if g.live]
@@ -550,7 +549,7 @@ class _Walk:
             if iam_caller and _shut_out(engine._resource_side(g.rep), principal):
                 continue
             grants = engine._node_grants(
-                walker, principal, ctx, base, g.rep, sides, iam_caller, None, decided
+                walker, principal, caller.ctx, base, g.rep, sides, iam_caller, None, caller.decided
             )
             for grant in grants:
                 state.add(walker.carry(grant), walker.path, walker.arn)
@@ -611,18 +610,7 @@ class _Walk:
             for ids in parts:
                 self.split(g, ids)
 
-    def _split_by_outcome(
-        self,
-        walker: _Walker,
-        kind: str,
-        glist: list[_Group],
-        principal: Principal,
-        ctx: Context,
-        base: PolicySet,
-        iam_caller: bool,
-        sides: dict[str, Any],
-        decided: dict[tuple[object, ...], Any],
-    ) -> None:
+    def _split_by_outcome(self, c: _Caller, glist: list[_Group]) -> None:
         """Split each group by what each member gets, evaluated on its own (the exact, slow
         way, for identities whose statements cannot be matched by pattern alone)."""
         engine = self.engine
@@ -633,7 +621,7 @@ class _Walk:
             by: dict[tuple[Grant, ...], list[str]] = {}
             for i, node in g.members.items():
                 grants = engine._node_grants(
-                    walker, principal, ctx, base, node, sides, iam_caller, None, {}
+                    c.walker, c.principal, c.ctx, c.base, node, c.sides, c.iam, None, {}
                 )
                 ren = _Renamer(i, rep)
                 by.setdefault(tuple(ren.grant(x) for x in grants), []).append(i)
@@ -693,7 +681,6 @@ def _access_shaped(holder: str, node: str, grant: Grant, rel: tuple[Hop, ...]) -
 
 
 def _max_paths() -> int:
-    from graphscope.access.reach import MAX_PATHS
 
     return MAX_PATHS
 

@@ -12,11 +12,11 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 import orjson
 
 from graphscope.access.caller_context import Outcome, as_caller
-from graphscope.access.groups import GroupIndex, grouped_reach
 from graphscope.access.inputs import TRUST_POLICY, AccessInputs, account_of
 from graphscope.access.resource_actions import KIND_TARGETS, KindAction, actions_for_kind
 from graphscope.arn import parse_arn
@@ -42,6 +42,9 @@ from graphscope.iam.policy import Statement, StatementRef
 from graphscope.iam.principals import Principal, Via
 from graphscope.iam.wildcard import compile_glob, globs_intersect
 from graphscope.model import Node
+
+if TYPE_CHECKING:  # groups.py builds on this module: imported where used
+    from graphscope.access.groups import GroupIndex
 
 REACHABLE = (Decision.ALLOW, Decision.CONDITIONAL)
 MAX_PATHS = 5  # paths kept per reached node: enough to explain, bounded for large orgs
@@ -211,6 +214,8 @@ class ReachEngine:
 
     def _groups(self) -> GroupIndex:
         if self._group_index is None:
+            from graphscope.access.groups import GroupIndex
+
             self._group_index = GroupIndex.build(self)
         return self._group_index
 
@@ -234,6 +239,8 @@ class ReachEngine:
         holds them all unconditionally with its paths capped, nothing later can change it.
         """
         if only is None and memo is None and relevant is None and self.grouped:
+            from graphscope.access.groups import grouped_reach
+
             return grouped_reach(self, subject, self._groups())
         out: dict[str, Reached] = {}
         nodes = self._resource_nodes() if only is None else self._only_nodes(only)

@@ -17,8 +17,44 @@ from pathlib import Path
 import pytest
 
 from graphscope.store.neo4j import Neo4jGraphStore
+from graphscope.workspace import Sources
 
 REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "incident"
+EXAMPLE_SOURCES = Sources(
+    snapshots=(str(EXAMPLE / "snapshot"),),
+    cloudtrail=(str(EXAMPLE / "cloudtrail"),),
+    invocation_logs=(str(EXAMPLE / "invocation-logs"),),
+)
+"""The bundled incident, as Workspace sources and (EXAMPLE_FLAGS) as command-line flags."""
+EXAMPLE_FLAGS = [
+    "--snapshot",
+    str(EXAMPLE / "snapshot"),
+    "--cloudtrail",
+    str(EXAMPLE / "cloudtrail"),
+    "--invocation-logs",
+    str(EXAMPLE / "invocation-logs"),
+]
+
+
+def same_json(a: object, b: object, where: str = "$") -> None:
+    """Field by field (types and key order too), so a difference names the first place it
+    appears: the networkx and Neo4j backends must give exactly the same JSON."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        assert list(a) == list(b), f"{where}: keys {list(a)} != {list(b)}"
+        for k in a:
+            same_json(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list)
+        assert len(a) == len(b), f"{where}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same_json(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
 ORG_SNAPSHOT = REPO / "tests" / "inventory" / "data" / "org-snapshot"
 INCIDENT = REPO / "tests" / "activity" / "data" / "incident"
 

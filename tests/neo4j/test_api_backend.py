@@ -26,20 +26,12 @@ import uvicorn
 from graphscope.api import ApiSettings, create_app
 from graphscope.push import push
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.workspace import Sources, Workspace
+from graphscope.workspace import Workspace
 
-from .conftest import REPO
+from .conftest import EXAMPLE_FLAGS, EXAMPLE_SOURCES, same_json
 
-EXAMPLE = REPO / "examples" / "incident"
-FLAGS = [
-    "--snapshot",
-    str(EXAMPLE / "snapshot"),
-    "--cloudtrail",
-    str(EXAMPLE / "cloudtrail"),
-    "--invocation-logs",
-    str(EXAMPLE / "invocation-logs"),
-]
-SOURCES = Sources(snapshots=(FLAGS[1],), cloudtrail=(FLAGS[3],), invocation_logs=(FLAGS[5],))
+FLAGS = EXAMPLE_FLAGS
+SOURCES = EXAMPLE_SOURCES
 KEY = "AKIAIOSFODNN7EXAMPLE"
 PRINCIPAL = "arn:aws:iam::444455556666:user/ci-runner"
 BUCKET = "arn:aws:s3:::examplecorp-training-data"
@@ -104,21 +96,6 @@ def servers(_shared_store: Neo4jGraphStore, neo4j_uri: str) -> Iterator[tuple[st
             empty(_shared_store)
 
 
-def _same(a: Any, b: Any, where: str = "$") -> None:
-    """Field by field, so a difference names the first place it appears."""
-    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
-    if isinstance(a, dict):
-        assert list(a) == list(b), f"{where}: keys {list(a)} != {list(b)}"
-        for k in a:
-            _same(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), f"{where}: {len(a)} items != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
-
-
 def _timeless(value: Any, since: str) -> Any:
     """Containment revokes sessions issued before "now": times from this run may differ."""
     stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -153,7 +130,7 @@ def test_neo4j_server_answers_like_networkx(
     a, ha = _get(nx_url, path, **params)
     b, hb = _get(neo_url, path, **params)
     assert a, "the query has an answer to compare"
-    _same(a, b)
+    same_json(a, b)
     assert ha.get("x-total-count") == hb.get("x-total-count")
 
 
@@ -173,8 +150,8 @@ def test_neo4j_server_scope_and_health(servers: tuple[str, str]) -> None:
     a, b = reports
     assert a["potential"]["resources"], "the example key reaches something"
     for block in SCOPE_BLOCKS:
-        _same(_timeless(a[block], since), _timeless(b[block], since), block)
-    _same(_get(nx_url, "/healthz")[0], _get(neo_url, "/healthz")[0])
+        same_json(_timeless(a[block], since), _timeless(b[block], since), block)
+    same_json(_get(nx_url, "/healthz")[0], _get(neo_url, "/healthz")[0])
 
 
 def test_neo4j_server_errors_match(servers: tuple[str, str]) -> None:

@@ -10,17 +10,9 @@ from typer.testing import CliRunner
 from graphscope.cli import app
 from graphscope.store.neo4j import Neo4jGraphStore
 
-from .conftest import REPO
+from .conftest import EXAMPLE, EXAMPLE_FLAGS
 
-EXAMPLE = REPO / "examples" / "incident"
-INPUTS = [
-    "--snapshot",
-    str(EXAMPLE / "snapshot"),
-    "--cloudtrail",
-    str(EXAMPLE / "cloudtrail"),
-    "--invocation-logs",
-    str(EXAMPLE / "invocation-logs"),
-]
+INPUTS = EXAMPLE_FLAGS
 
 
 def _run(*args: str) -> dict:

@@ -8,14 +8,9 @@ from graphscope.store import MemoryGraphStore
 from graphscope.store.neo4j import Neo4jGraphStore
 from graphscope.workspace import Sources, Workspace
 
-from .conftest import REPO
+from .conftest import EXAMPLE_SOURCES
 
-EXAMPLE = REPO / "examples" / "incident"
-SOURCES = Sources(
-    snapshots=(str(EXAMPLE / "snapshot"),),
-    cloudtrail=(str(EXAMPLE / "cloudtrail"),),
-    invocation_logs=(str(EXAMPLE / "invocation-logs"),),
-)
+SOURCES = EXAMPLE_SOURCES
 MODELS = ("foundation_model",)
 
 

@@ -21,32 +21,13 @@ from graphscope.store import GraphStore, MemoryGraphStore
 from graphscope.store.backend import BackendError, open_query_store, open_store
 from graphscope.store.neo4j import Neo4jGraphStore
 
-from .conftest import ORG_SNAPSHOT
-
-
-def _fields(a: object, b: object, where: str = "$") -> list[str]:
-    """Every path at which two JSON values differ (empty when equal)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = [f"{where}.{k}: only on one side" for k in a.keys() ^ b.keys()]
-        for k in a.keys() & b.keys():
-            out += _fields(a[k], b[k], f"{where}.{k}")
-        return out
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{where}: {len(a)} vs {len(b)} items"]
-        return [
-            d
-            for i, (x, y) in enumerate(zip(a, b, strict=True))
-            for d in _fields(x, y, f"{where}[{i}]")
-        ]
-    return [] if a == b and type(a) is type(b) else [f"{where}: {a!r} vs {b!r}"]
+from .conftest import ORG_SNAPSHOT, same_json
 
 
 def _same(a: object, b: object) -> None:
     ja = json.loads(a.model_dump_json(by_alias=True))  # type: ignore[attr-defined]
     jb = json.loads(b.model_dump_json(by_alias=True))  # type: ignore[attr-defined]
-    diffs = _fields(ja, jb)
-    assert not diffs, diffs[:10]
+    same_json(ja, jb)
 
 
 def _pair(neo: Neo4jGraphStore, uri: str, snapshot: Path) -> tuple[GraphStore, GraphStore]:

@@ -30,10 +30,9 @@ from graphscope.store.paths import (
 )
 from graphscope.workspace import Sources, Workspace
 
-from .conftest import REPO
-from .test_api_backend import _same
+from .conftest import EXAMPLE_SOURCES, REPO, same_json
 
-EXAMPLE = REPO / "examples" / "incident" / "snapshot"
+EXAMPLE = EXAMPLE_SOURCES.snapshots[0]
 
 
 def _pairs(ws: Workspace, n_src: int, n_dst: int, seed: int) -> list[tuple[str, str]]:
@@ -56,7 +55,7 @@ def _compare(ws: Workspace, uri: str, pairs: list[tuple[str, str]]) -> tuple[int
         for src, dst in pairs:
             a = paths_between(on_mem, src, dst).model_dump(by_alias=True)
             b = neo4j_path_report(on_neo, src, dst).model_dump(by_alias=True)
-            _same(a, b, f"path {src} -> {dst}")
+            same_json(a, b, f"path {src} -> {dst}")
             found += bool(a["paths"])
             multi += any(len(p) > 2 for p in a["paths"])
         return found, multi
@@ -118,7 +117,7 @@ def test_cli_path_on_neo4j_uses_pushed_hops(neo: Neo4jGraphStore, neo4j_uri: str
     got = runner.invoke(app, ["path", *ends, "--backend", "neo4j", "--uri", neo4j_uri])
     assert got.exit_code == 0, got.output
     assert json.loads(want.stdout)["paths"], "the example principal reaches the bucket"
-    _same(json.loads(want.stdout), json.loads(got.stdout))
+    same_json(json.loads(want.stdout), json.loads(got.stdout))
     ws.close()
 
 
@@ -144,7 +143,7 @@ def test_stale_hops_are_not_used(neo: Neo4jGraphStore, neo4j_uri: str, seed: int
     ws2 = Workspace.load(Sources(snapshots=(str(EXAMPLE),)), store=view)
     assert view.written and not hops_written(view)
     src, dst = _pairs(ws, 3, 3, seed)[0]
-    _same(
+    same_json(
         paths_between(ReachEngine(AccessInputs(ws.store)), src, dst).model_dump(),
         path_report(ReachEngine(AccessInputs(view)), src, dst).model_dump(),
     )

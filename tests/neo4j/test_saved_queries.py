@@ -9,12 +9,11 @@ import pytest
 
 from graphscope.push import push
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.workspace import Sources, Workspace
+from graphscope.workspace import Workspace
 
-from .conftest import REPO, empty, exclusive_database
+from .conftest import EXAMPLE_SOURCES, REPO, empty, exclusive_database
 
 QUERIES = REPO / "examples" / "neo4j-queries.cypher"
-EXAMPLE = REPO / "examples" / "incident"
 PARAMS = {
     "key": "AKIAIOSFODNN7EXAMPLE",
     "bucket": "arn:aws:s3:::examplecorp-training-data",
@@ -40,13 +39,7 @@ def pushed(_shared_store: Neo4jGraphStore) -> Iterator[Neo4jGraphStore]:
 
 
 def _pushed(store: Neo4jGraphStore) -> Neo4jGraphStore:
-    ws = Workspace.load(
-        Sources(
-            snapshots=(str(EXAMPLE / "snapshot"),),
-            cloudtrail=(str(EXAMPLE / "cloudtrail"),),
-            invocation_logs=(str(EXAMPLE / "invocation-logs"),),
-        )
-    )
+    ws = Workspace.load(EXAMPLE_SOURCES)
     push(ws, store)
     ws.close()
     return store

@@ -17,17 +17,12 @@ from graphscope.queries.exposure import build_exposure
 from graphscope.queries.scope import build_scope
 from graphscope.store.backend import open_store
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.workspace import Sources, Workspace
+from graphscope.workspace import Workspace
 
-from .conftest import REPO
+from .conftest import EXAMPLE, EXAMPLE_SOURCES
 from .test_parity import _same
 
-EXAMPLE = REPO / "examples" / "incident"
-SOURCES = Sources(
-    snapshots=(str(EXAMPLE / "snapshot"),),
-    cloudtrail=(str(EXAMPLE / "cloudtrail"),),
-    invocation_logs=(str(EXAMPLE / "invocation-logs"),),
-)
+SOURCES = EXAMPLE_SOURCES
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
