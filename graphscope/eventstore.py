@@ -23,7 +23,12 @@ from typing import Any
 
 import orjson
 
-from graphscope.ingest.cloudtrail import OTHER_LOG_DIRS, Event, RecordError
+from graphscope.ingest.cloudtrail import (
+    OTHER_LOG_DIRS,
+    UNUSABLE,
+    Event,
+    unusable_reason,
+)
 from graphscope.ingest.fastpath import (
     ACTION_COLUMNS,
     CALLER_COLUMNS,
@@ -592,8 +597,9 @@ class EventStore:
                 file = paths.get(file_id, "?")
                 try:
                     yield _row_event(file, index, data)
-                except (RecordError, TypeError, AttributeError, ValueError) as exc:
-                    failed.append(ReadIssue(file, index, f"not readable back: {exc}"))
+                except UNUSABLE as exc:
+                    reason = unusable_reason(exc)
+                    failed.append(ReadIssue(file, index, f"not readable back: {reason}"))
         finally:
             rows.close()
             self._note_read_issues(failed)

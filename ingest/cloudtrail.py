@@ -563,16 +563,25 @@ def _safe_time(value: Any) -> str | None:
     return None
 
 
+UNUSABLE = (RecordError, TypeError, AttributeError, ValueError)
+"""What normalising a record may raise: RecordError with a reason, the others for a shape
+nobody anticipated. Either way the record is skipped and counted, never fatal."""
+
+
+def unusable_reason(exc: Exception) -> str:
+    """The reason a skipped record is reported with."""
+    if isinstance(exc, RecordError):
+        return str(exc)
+    return f"malformed record: {type(exc).__name__}: {exc}"
+
+
 def events_from(name: str, raw: Iterable[tuple[int, Any]], stats: ReadStats) -> Iterator[Event]:
     """Normalise the raw records of one source; unusable ones are counted in `stats`."""
     for index, rec in raw:
         try:
             event = normalise_event(rec, name, index)
-        except RecordError as exc:
-            stats.skip(name, index, str(exc))
-            continue
-        except (TypeError, AttributeError, ValueError) as exc:  # a shape nobody anticipated
-            stats.skip(name, index, f"malformed record: {type(exc).__name__}: {exc}")
+        except UNUSABLE as exc:
+            stats.skip(name, index, unusable_reason(exc))
             continue
         stats.records += 1
         stats.time_fields[event.time_field] += 1

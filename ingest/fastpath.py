@@ -21,13 +21,14 @@ from typing import Any
 import orjson
 
 from graphscope.ingest.cloudtrail import (
+    UNUSABLE,
     Event,
-    RecordError,
     _param_resources,
     _principal,
     _safe_time,
     event_key,
     normalise_event,
+    unusable_reason,
 )
 from graphscope.ingest.logfiles import ReadStats
 
@@ -276,11 +277,8 @@ def file_batches(
             else:
                 try:
                     row, arns, time_field = full_row(rec, file, index, dims)
-                except RecordError as exc:
-                    stats.skip(file, index, str(exc))
-                    continue
-                except (TypeError, AttributeError, ValueError) as exc:  # a shape nobody expected
-                    stats.skip(file, index, f"malformed record: {type(exc).__name__}: {exc}")
+                except UNUSABLE as exc:
+                    stats.skip(file, index, unusable_reason(exc))
                     continue
                 fields[time_field] += 1
             (short if len(row) == 6 else full).append(row)
