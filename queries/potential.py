@@ -84,7 +84,7 @@ def who_can(
                 actions=sorted(g.action for g in grants),
                 conditional=all(g.outcome.decision is Decision.CONDITIONAL for g in grants),
                 conditions=conds,
-                paths=[_path_out(p) for p in sorted(reached.paths, key=len)],
+                paths=[path_out(p) for p in sorted(reached.paths, key=len)],
             )
         )
     return WhoCanReport(resource=resource, principals=out)
@@ -93,7 +93,7 @@ def who_can(
 def paths_between(engine: ReachEngine, src: str, dst: str) -> PathReport:
     reached = engine.reach(src, only=frozenset({dst})).get(dst)
     paths = sorted(reached.paths, key=len) if reached else []
-    return PathReport(paths=[_path_out(p) for p in paths])
+    return PathReport(paths=[path_out(p) for p in paths])
 
 
 NODE_ORDER = {"role": 0, "user": 1}  # identities first: what else the subject can act as
@@ -138,7 +138,7 @@ def _resource_out(r: Reached, proxy: _Proxy | None = None) -> PotentialResource:
         access_levels=levels,
         conditional=r.conditional,
         conditions=_conditions(grants),
-        paths=[_path_out(p) for p in sorted(r.paths, key=len)],
+        paths=[path_out(p) for p in sorted(r.paths, key=len)],
         conditional_actions=[
             g.action for g in grants if g.outcome.decision is Decision.CONDITIONAL
         ],
@@ -163,5 +163,5 @@ def _conditions(grants: list[Grant], assumed: bool = False) -> list[ConditionOut
     ]
 
 
-def _path_out(path: tuple[Hop, ...]) -> list[HopOut]:
+def path_out(path: tuple[Hop, ...]) -> list[HopOut]:
     return [HopOut(**{"from": h.src}, to=h.dst, edge=h.edge, granted_by=h.granted_by) for h in path]

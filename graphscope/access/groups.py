@@ -32,9 +32,9 @@ from graphscope.access.reach import (
     Hop,
     Reached,
     ReachEngine,
+    Walker,
     _identity_side,
     _principal,
-    _Walker,
 )
 from graphscope.access.resource_actions import KIND_TARGETS, actions_for_kind
 from graphscope.arn import parse_arn
@@ -59,7 +59,7 @@ class _Caller:
     """One walked identity as the policy engine sees it, shared by every kind it is evaluated on
     (`sides` and `decided` cache its statements per kind and its decisions)."""
 
-    walker: _Walker
+    walker: Walker
     principal: Principal
     ctx: Context
     base: PolicySet
@@ -446,7 +446,7 @@ class _Walk:
             self.out[node.id] = g.state.reached(node)
         self.loose.append(node)
 
-    def _records(self, walker: _Walker) -> None:
+    def _records(self, walker: Walker) -> None:
         """The grants the identity's own hops prove (take-overs of compute ...), in the order a
         plain walk records them. On a grouped resource without a resource policy, a record of
         the access shape (one can_access hop from the identity, granted_by its text) names no
@@ -476,11 +476,11 @@ class _Walk:
             self._apply(g, parts[0][0], walker)
 
     @staticmethod
-    def _apply(g: _Group, grants: tuple[Grant, ...], walker: _Walker) -> None:
+    def _apply(g: _Group, grants: tuple[Grant, ...], walker: Walker) -> None:
         for grant in grants:
             g.state.add(grant, walker.path, walker.arn)
 
-    def step(self, walker: _Walker) -> None:
+    def step(self, walker: Walker) -> None:
         """Evaluate one walked identity on every live group, splitting groups it tells apart."""
         engine = self.engine
         for c in walker.carried:
@@ -490,7 +490,7 @@ class _Walk:
                 self.isolate(c.statement.policy)
         if walker.limit is NO_LIMIT:
             self._records(walker)
-        engine._access(walker, self.out, self.loose)
+        engine.record_access(walker, self.out, self.loose)
         principal = _principal(walker.arn)
         ctx = Context(principal_context(principal), assume_unknown=True)
         base = engine.inputs.policy_set(walker.arn)
@@ -556,7 +556,7 @@ class _Walk:
             if state.held(actions):
                 g.live = False
 
-    def _per_node(self, walker: _Walker, kind: str, side: Any, base: PolicySet) -> bool:
+    def _per_node(self, walker: Walker, kind: str, side: Any, base: PolicySet) -> bool:
         """Whether this identity's statements must be matched resource by resource: a policy
         variable in a Resource, or a Deny on part of the objects (`_partly_denied`)."""
         for stmts in side.stmts.values():

@@ -69,11 +69,11 @@ def hops_of(engine: ReachEngine, identity: str) -> list[IdentityHop]:
     listing one knowledge base under two versions yields one hop)."""
     out: dict[tuple[tuple[Hop, ...], Limit], IdentityHop] = {}
     for m in engine.moves(identity).moves:
-        out.setdefault((m.hops, m.limit), _hop(identity, m))
+        out.setdefault((m.hops, m.limit), identity_hop(identity, m))
     return list(out.values())
 
 
-def _hop(src: str, move: Move) -> IdentityHop:
+def identity_hop(src: str, move: Move) -> IdentityHop:
     first = move.hops[0]
     via: list[str] = []
     for h in move.hops:

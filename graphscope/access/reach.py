@@ -116,7 +116,7 @@ _ENTRY_ONLY = Limit(
 
 
 @dataclass(frozen=True, slots=True)
-class _Walker:
+class Walker:
     """An identity on the walk: who, how we got there, and what it may do for the subject.
 
     `carried`: the open conditions of the path's conditional hops (an AssumeRole allowed only
@@ -250,7 +250,7 @@ class ReachEngine:
                 for node, grant, rel in self.moves(walker.arn).records:
                     if only is None or node.id in only:
                         self._record(out, node, walker.carry(grant), (*walker.path, *rel))
-            self._access(walker, out, nodes, memo)
+            self.record_access(walker, out, nodes, memo)
             if target is not None and _saturated(out.get(target), enough):
                 break
         out.pop(subject, None)
@@ -296,7 +296,7 @@ class ReachEngine:
             actions |= {g.action for n, g, _ in self.moves(h).records if n.id == resource}
             if node is not None and node.kind in KIND_TARGETS:
                 out: dict[str, Reached] = {}
-                self._access(_Walker(h, (), NO_LIMIT), out, [node], memo)
+                self.record_access(Walker(h, (), NO_LIMIT), out, [node], memo)
                 actions |= {g.action for g in memo.get((h, NO_LIMIT, resource), [])}
         return frozenset(actions)
 
@@ -336,7 +336,7 @@ class ReachEngine:
                         found.add(p.id)
         return found
 
-    def walk(self, subject: str, relevant: set[str] | None = None) -> list[_Walker]:
+    def walk(self, subject: str, relevant: set[str] | None = None) -> list[Walker]:
         """The identities the subject can become, breadth first, each with its first path and
         limit: the order every record of a reach query follows.
 
@@ -350,8 +350,8 @@ class ReachEngine:
         the others are found in the same order, by the same first paths."""
         return list(self._walking(subject, relevant))
 
-    def _walking(self, subject: str, relevant: set[str] | None) -> Iterator[_Walker]:
-        queue = deque([_Walker(subject, (), NO_LIMIT)])
+    def _walking(self, subject: str, relevant: set[str] | None) -> Iterator[Walker]:
+        queue = deque([Walker(subject, (), NO_LIMIT)])
         # (identity, limit, conditional): at most one conditional and one unconditional walker
         seen: set[tuple[str, Limit, bool]] = {(subject, NO_LIMIT, False)}
         while queue:
@@ -378,7 +378,7 @@ class ReachEngine:
                     if opens:  # built only for the walker made: hashing conditions is slow
                         carried = _carried(before, move.outcome)
                 seen.add(key)
-                queue.append(_Walker(dst, (*walker.path, *move.hops), move.limit, carried))
+                queue.append(Walker(dst, (*walker.path, *move.hops), move.limit, carried))
 
     def moves(self, arn: str) -> Moves:
         """The identity's own hops to other identities (memoised: they do not depend on the
@@ -559,7 +559,7 @@ class ReachEngine:
             return  # exact: every grant to an IAM caller needs an Allow statement covering it
         # Only the entry actions decide a proxy move, and a grant of one action does not depend
         # on which others are evaluated beside it: evaluate just those.
-        walker = _Walker(arn, (), _ENTRY_ONLY)
+        walker = Walker(arn, (), _ENTRY_ONLY)
         ctx = Context(principal_context(principal), assume_unknown=True)
         sides: dict[str, _IdentitySide] = {}
         decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
@@ -577,9 +577,9 @@ class ReachEngine:
                         records.append((role, entry, move.hops))
 
     # --- one identity's access ----------------------------------------------------------------
-    def _access(
+    def record_access(
         self,
-        walker: _Walker,
+        walker: Walker,
         out: dict[str, Reached],
         nodes: list[Node],
         memo: dict[tuple[str, Limit, str], list[Grant]] | None = None,
@@ -617,7 +617,7 @@ class ReachEngine:
 
     def _node_grants(
         self,
-        walker: _Walker,
+        walker: Walker,
         principal: Principal,
         ctx: Context,
         base: PolicySet,
@@ -782,9 +782,7 @@ class ReachEngine:
                 grants.append(Grant(ka.action, ka.access_level, hit[0], hit[1]))
         return grants
 
-    def _grants_every_action(
-        self, walker: _Walker, principal: Principal, node: Node
-    ) -> list[Grant]:
+    def _grants_every_action(self, walker: Walker, principal: Principal, node: Node) -> list[Grant]:
         """The reference: every action of the kind evaluated on its own, nothing shared."""
         pset = self.inputs.policy_set(walker.arn, node.id)
         grants = []

@@ -27,7 +27,7 @@ class MemoryGraphStore:
             if existing is None:
                 self.g.add_node(node.id, obj=node)
             else:
-                _merge_node(existing, node)
+                merge_node(existing, node)
             n += 1
         return n
 
@@ -83,7 +83,7 @@ class MemoryGraphStore:
         return dict(sorted(c.items()))
 
 
-def _merge_node(existing: Node, new: Node) -> None:
+def merge_node(existing: Node, new: Node) -> None:
     """Fold a second sighting of a node into the first, refusing contradictory kinds."""
     if existing.kind != new.kind:
         if existing.kind in PLACEHOLDER_KINDS:

@@ -36,7 +36,7 @@ from graphscope.store.cypher import (
     rel_type,
     same_node_state,
 )
-from graphscope.store.memory import _merge_node
+from graphscope.store.memory import merge_node
 
 BATCH = 2000
 # networkx's iteration order: nodes as inserted; per node, neighbours by their first edge; then keys
@@ -208,7 +208,7 @@ class Neo4jGraphStore:
         incoming: dict[str, Node] = {}
         for node in chunk:  # fold repeats inside the batch first, in order
             if node.id in incoming:
-                _merge_node(incoming[node.id], node)
+                merge_node(incoming[node.id], node)
             else:
                 incoming[node.id] = copy.deepcopy(node)
         stored = {
@@ -229,7 +229,7 @@ class Neo4jGraphStore:
                 created[new.kind].append(node_row(new, seq, observed_only, added))
                 continue
             merged = node_from(old)
-            _merge_node(merged, new)  # raises on contradictory kinds, before any write
+            merge_node(merged, new)  # raises on contradictory kinds, before any write
             still_observed = observed_only and bool(old.get(OBSERVED_ONLY))
             keys = {*(old.get(OBSERVED_KEYS) or ()), *added}
             row = node_row(merged, old["_seq"], still_observed, keys)

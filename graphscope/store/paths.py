@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphscope.access.identity_edges import ANY_ACTION, _hop, hop_edge
+from graphscope.access.identity_edges import ANY_ACTION, hop_edge, identity_hop
 from graphscope.access.reach import MAX_DEPTH as REACH_MAX_DEPTH
 from graphscope.access.reach import MAX_PATHS as ENGINE_MAX_PATHS
 from graphscope.access.reach import (
@@ -23,12 +23,12 @@ from graphscope.access.reach import (
     Limit,
     Reached,
     ReachEngine,
-    _Walker,
+    Walker,
 )
 from graphscope.access.resource_actions import KIND_TARGETS
 from graphscope.model import Edge
 from graphscope.queries.contract import PathReport
-from graphscope.queries.potential import _path_out, paths_between
+from graphscope.queries.potential import path_out, paths_between
 from graphscope.schema import EDGE_KINDS, EdgeFamily
 from graphscope.store.base import GraphStore
 from graphscope.store.cypher import BASE_LABEL, META_LABEL, edge_from, rel_type
@@ -184,7 +184,7 @@ def walkable_hop_edges(engine: ReachEngine, identity: str) -> list[Edge]:
         if (move.hops, move.limit) in done:
             continue
         done.add((move.hops, move.limit))
-        edge = hop_edge(_hop(identity, move))
+        edge = hop_edge(identity_hop(identity, move))
         if edge.ident in out:
             edge.key = f"{edge.key}#{i}"
         edge.props.update(_steps(move.hops))
@@ -272,7 +272,7 @@ def hops_written(store: Neo4jGraphStore) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    walker: _Walker
+    walker: Walker
     records: tuple[tuple[Hop, ...], ...]  # the walker's recorded entry steps into the target
 
 
@@ -315,11 +315,11 @@ def cypher_walk(store: Neo4jGraphStore, subject: str, target: str) -> Iterator[_
     (some hop on the path has open conditions), then again by the first unconditional path."""
     types = sorted({rel_type(k) for k in hop_kinds()})
     seen: set[tuple[str, Limit, bool]] = {(subject, NO_LIMIT, False)}
-    level = [(_Walker(subject, (), NO_LIMIT), False)]
+    level = [(Walker(subject, (), NO_LIMIT), False)]
     while level:
         expand = [w.arn for w, _ in level if w.limit is NO_LIMIT]
         hops = _expand(store, sorted(set(expand)), types) if expand else {}
-        nxt: list[tuple[_Walker, bool]] = []
+        nxt: list[tuple[Walker, bool]] = []
         for walker, before in level:
             if walker.limit is not NO_LIMIT:
                 yield _Found(walker, ())
@@ -345,7 +345,7 @@ def cypher_walk(store: Neo4jGraphStore, subject: str, target: str) -> Iterator[_
                 if key in seen:
                     continue
                 seen.add(key)
-                nxt.append((_Walker(p["identity"], (*walker.path, *steps), limit), before or opens))
+                nxt.append((Walker(p["identity"], (*walker.path, *steps), limit), before or opens))
             yield _Found(walker, tuple(rel for _, rel in sorted(records, key=lambda r: r[0])))
         level = [(w, c) for w, c in nxt if len(w.path) < REACH_MAX_DEPTH]
 
@@ -371,13 +371,13 @@ def neo4j_path_report(engine: ReachEngine, src: str, dst: str) -> PathReport:
         for rel in found.records:
             add((*walker.path, *rel))
         before = len(out[dst].paths) if dst in out else 0
-        engine._access(walker, out, nodes)
+        engine.record_access(walker, out, nodes)
         if dst in out:
             for path in out[dst].paths[before:]:
                 add(path)
         if len(paths) >= ENGINE_MAX_PATHS:
             break  # the engine keeps no more per target: nothing later can change the answer
-    return PathReport(paths=[_path_out(p) for p in sorted(paths, key=len)])
+    return PathReport(paths=[path_out(p) for p in sorted(paths, key=len)])
 
 
 def path_report(engine: ReachEngine, src: str, dst: str) -> PathReport:
