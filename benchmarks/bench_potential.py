@@ -8,7 +8,11 @@ on the same `get-account-authorization-details` files, side by side, as the base
 Targets at full scale: load + build < 60 s, one blast radius < 2 s, memory < 4 GB.
 
 Usage: python benchmarks/bench_potential.py [--scale 1.0] [--seed 7] [--cache /tmp/gs-bench-org]
-       [--no-who-can] [--no-cloudsplaining] [--reach-timeout 300]
+       [--profile dense|realistic] [--no-who-can] [--no-cloudsplaining] [--reach-timeout 300]
+
+`--profile realistic`: about 1% of identities hold `*:*` (the default, dense, 8-15%: each of
+them can take over every user of its account). Each blast radius is timed cold (first query)
+and warm (the same query again: identity hops and groups already built).
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _org(cache: Path, seed: int, scale: float) -> Path:
-    out = cache / f"seed{seed}-scale{scale}"
+def _org(cache: Path, seed: int, scale: float, profile: str = "dense") -> Path:
+    name = f"seed{seed}-scale{scale}" + ("" if profile == "dense" else f"-{profile}")
+    out = cache / name
     if not (out / "snapshot").is_dir():
         if out.exists():
             shutil.rmtree(out)
-        synth_org.generate(out, seed, scale=scale)
+        synth_org.generate(out, seed, scale=scale, profile=profile)
     return out
 
 
@@ -146,6 +151,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/gs-bench-org"))
+    ap.add_argument("--profile", choices=sorted(synth_org.PROFILES), default="dense")
     ap.add_argument("--no-who-can", action="store_true")
     ap.add_argument(
         "--no-identity-hops", action="store_true", help="skip listing every identity hop"
@@ -155,7 +161,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    org = _org(args.cache, args.seed, args.scale)
+    org = _org(args.cache, args.seed, args.scale, args.profile)
     gen_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -179,6 +185,7 @@ def main() -> None:
     subjects += [(f"heavy user {u.rsplit('/', 1)[1]}", u) for u in heavy if u != users[0]]
     print(f"loaded {counts} in {build_s:.1f} s; peak so far {_peak_mb():.0f} MB", flush=True)
     rows = []
+    warm_rows: list[tuple[str, float]] = []
     report_rows: list[tuple[str, float, int]] = []
     for label, arn in subjects:
         t0 = time.perf_counter()
@@ -192,6 +199,13 @@ def main() -> None:
             continue
         dt = time.perf_counter() - t0
         print(f"{label} {arn}: {dt:.2f} s", flush=True)
+        t0 = time.perf_counter()
+        try:
+            with _deadline(args.reach_timeout):
+                engine.reach(arn)
+            warm_rows.append((label, time.perf_counter() - t0))
+        except TimeoutError:
+            warm_rows.append((label, -(time.perf_counter() - t0)))
         roles_reached = sum(1 for r in reached.values() if r.node.kind == "role")
         rows.append((label, arn, dt, len(reached), roles_reached))
         kinds: dict[str, int] = {}
@@ -244,7 +258,8 @@ def main() -> None:
         cs_s, cs_notes = _cloudsplaining(auth, org / "cloudsplaining-out")
 
     print(
-        f"synthetic org: scale {args.scale}, seed {args.seed}, {counts}; generated in {gen_s:.1f} s"
+        f"synthetic org: scale {args.scale}, seed {args.seed}, profile {args.profile}, {counts}; "
+        f"generated in {gen_s:.1f} s"
     )
     print("-" * 100)
     print(_row("load + build (snapshot -> graph -> engine)", build_s, "s", TARGET_BUILD_S))
@@ -254,6 +269,10 @@ def main() -> None:
             print(f"    {arn}: NOT FINISHED within --reach-timeout")
         else:
             print(f"    {arn}: {n} nodes reached {dict(sorted(kinds.items()))}")
+    for label, dt in warm_rows:
+        print(_row(f"blast radius, warm (same query again): {label}", abs(dt), "s", TARGET_REACH_S))
+        if dt < 0:
+            print("    NOT FINISHED within --reach-timeout")
     for label, dt, size in report_rows:
         print(_row(f"reach + JSON report: {label}", dt, "s", None))
         print(f"    {size / 1e6:.1f} MB of JSON")

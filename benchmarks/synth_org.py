@@ -59,13 +59,26 @@ def _doc(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+@dataclass(frozen=True)
+class Profile:
+    """How often a policy grants `*` on `*`: a shared (managed) policy, an inline one. The
+    default ("dense") makes 8-15% of identities administrators (every one can take over every
+    user of its account); "realistic" about 1%. The random draws are the same either way."""
+
+    shared_admin: float = 0.05
+    inline_admin: float = 0.05
+
+
+PROFILES = {"dense": Profile(), "realistic": Profile(shared_admin=0.0, inline_admin=0.01)}
+
+
 def _identity_statements(
-    rng: random.Random, account: str, buckets: list[str], roles: list[str]
+    rng: random.Random, account: str, buckets: list[str], roles: list[str], admin: float = 0.05
 ) -> list[dict[str, Any]]:
     """A realistic mix: broad reads, narrow writes, role assumption, PassRole, Bedrock, conditions."""
     out: list[dict[str, Any]] = []
     roll = rng.random()
-    if roll < 0.05:
+    if roll < admin:
         out.append({"Effect": "Allow", "Action": "*", "Resource": "*"})
     if roll < 0.3:
         out.append({"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"})
@@ -129,7 +142,14 @@ def _identity_statements(
     return out
 
 
-def _iam(org: Org, account: str, n_users: int, n_roles: int, buckets: list[str]) -> dict[str, Any]:
+def _iam(
+    org: Org,
+    account: str,
+    n_users: int,
+    n_roles: int,
+    buckets: list[str],
+    profile: Profile = PROFILES["dense"],
+) -> dict[str, Any]:
     rng = org.rng
     role_arns = [f"arn:aws:iam::{account}:role/app-{i}" for i in range(n_roles)]
     boundary = f"arn:aws:iam::{account}:policy/boundary-no-iam"
@@ -169,7 +189,13 @@ def _iam(org: Org, account: str, n_users: int, n_roles: int, buckets: list[str])
                 "PolicyVersionList": [
                     {
                         "Document": quote(
-                            json.dumps(_doc(_identity_statements(rng, account, buckets, role_arns)))
+                            json.dumps(
+                                _doc(
+                                    _identity_statements(
+                                        rng, account, buckets, role_arns, profile.shared_admin
+                                    )
+                                )
+                            )
                         ),
                         "VersionId": "v1",
                         "IsDefaultVersion": True,
@@ -195,7 +221,13 @@ def _iam(org: Org, account: str, n_users: int, n_roles: int, buckets: list[str])
                 {
                     "PolicyName": "inline",
                     "PolicyDocument": quote(
-                        json.dumps(_doc(_identity_statements(rng, account, buckets, role_arns)))
+                        json.dumps(
+                            _doc(
+                                _identity_statements(
+                                    rng, account, buckets, role_arns, profile.inline_admin
+                                )
+                            )
+                        )
                     ),
                 }
             ],
@@ -260,7 +292,13 @@ def _iam(org: Org, account: str, n_users: int, n_roles: int, buckets: list[str])
                     {
                         "PolicyName": "inline",
                         "PolicyDocument": quote(
-                            json.dumps(_doc(_identity_statements(rng, account, buckets, role_arns)))
+                            json.dumps(
+                                _doc(
+                                    _identity_statements(
+                                        rng, account, buckets, role_arns, profile.inline_admin
+                                    )
+                                )
+                            )
                         ),
                     }
                 ],
@@ -317,7 +355,12 @@ def _bucket_policy(
     return _doc(stmts)
 
 
-def generate(out: Path, seed: int = 7, scale: float = 1.0) -> dict[str, int]:
+def generate(
+    out: Path, seed: int = 7, scale: float = 1.0, profile: str = "dense"
+) -> dict[str, int]:
+    """Write the organisation under `out`; `profile` names how dense administrators are
+    (`PROFILES`); "dense" is the benchmark's historical default."""
+    prof = PROFILES[profile]
     rng = random.Random(seed)
     accounts = [f"{100000000000 + 111111111 * (i + 1)}" for i in range(3)]
     org = Org(seed, accounts, accounts[0], rng)
@@ -452,7 +495,7 @@ def generate(out: Path, seed: int = 7, scale: float = 1.0) -> dict[str, int]:
     counts = {"users": 0, "roles": 0, "buckets": 0, "ai": 0}
     for i, account in enumerate(accounts):
         buckets = [f"synth-{account}-data-{j}" for j in range(per(n_buckets, i))]
-        auth = _iam(org, account, per(n_users, i), per(n_roles, i), buckets)
+        auth = _iam(org, account, per(n_users, i), per(n_roles, i), buckets, prof)
         org.put(account, "global", "iam", "GetAccountAuthorizationDetails", "all", {}, auth)
         org.files[f"_iam-auth-details/{account}.json"] = auth
         org.put(
@@ -738,8 +781,14 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="multiply every count (0.01 for a quick run)"
     )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="dense",
+        help="administrator density: dense (8-15%% hold *:*, the default) or realistic (~1%%)",
+    )
     args = parser.parse_args()
-    counts = generate(args.out, args.seed, args.scale)
+    counts = generate(args.out, args.seed, args.scale, args.profile)
     print(json.dumps({"out": str(args.out), **counts}))
 
 

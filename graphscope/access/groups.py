@@ -30,6 +30,7 @@ from graphscope.access.reach import (
     NO_LIMIT,
     Grant,
     Hop,
+    Moves,
     Reached,
     ReachEngine,
     Walker,
@@ -38,6 +39,7 @@ from graphscope.access.reach import (
 )
 from graphscope.access.resource_actions import KIND_TARGETS, actions_for_kind
 from graphscope.arn import parse_arn
+from graphscope.escalation import CREDENTIAL_KINDS
 from graphscope.iam import ConditionRequirement, Context, Decision, PolicySet, principal_context
 from graphscope.iam.evaluate import action_sensitive, resource_policy_required
 from graphscope.iam.policy import StatementRef
@@ -48,6 +50,9 @@ if TYPE_CHECKING:
     from graphscope.iam.principals import Principal
 
 from graphscope.iam.principals import Via
+
+# the targets of HopClasses (roles, users) are never grouped kinds (see _Walk._records)
+assert not (CREDENTIAL_KINDS | {"role"}) & KIND_TARGETS.keys()
 
 _SELF = "\x00self"  # stands for the resource's own ARN in a policy template
 _RESOURCE_KEYS = ("Resource", "NotResource")
@@ -405,6 +410,7 @@ class _Walk:
         self.live: dict[str, list[_Group]] = {}
         self.loose: list[Node] = list(index.loose)
         self._complement: dict[tuple[str, str, str], frozenset[str]] = {}
+        self.held: dict[str, set[str]] = {}  # see ReachEngine.record_classes
         for members in index.start.values():
             g = _Group(members[0].kind, {n.id: n for n in members}, _State(members[0].id))
             g.own_policy = any(n.props.get(RESOURCE_POLICY) is not None for n in members)
@@ -452,20 +458,31 @@ class _Walk:
         the access shape (one can_access hop from the identity, granted_by its text) names no
         member, so the members whose records are equal share them: split by that."""
         engine = self.engine
-        records = [(n, walker.carry(g), rel) for n, g, rel in engine.moves(walker.arn).records]
-        for node, grant, rel in records:  # first: what cannot be shared leaves its group
-            g = self.group_of.get(node.id)
-            if g is not None and (
-                g.own_policy or not _access_shaped(walker.arn, node.id, grant, rel)
-            ):
-                self.detach(node)
+        sections = engine.own_hops(walker.arn)
+        carried = [
+            [(n, walker.carry(g), rel) for n, g, rel in section.records]
+            if isinstance(section, Moves)
+            else None
+            for section in sections
+        ]
+        for records in carried:  # first: what cannot be shared leaves its group
+            for node, grant, rel in records or ():
+                g = self.group_of.get(node.id)
+                if g is not None and (
+                    g.own_policy or not _access_shaped(walker.arn, node.id, grant, rel)
+                ):
+                    self.detach(node)
         pending: dict[int, tuple[_Group, dict[str, list[Grant]]]] = {}
-        for node, grant, rel in records:
-            g = self.group_of.get(node.id)
-            if g is not None:
-                pending.setdefault(id(g), (g, {}))[1].setdefault(node.id, []).append(grant)
-            elif not _no_op(self.out.get(node.id), grant):
-                engine._record(self.out, node, grant, (*walker.path, *rel))
+        for section, records in zip(sections, carried, strict=True):
+            if records is None:  # roles and users: never grouped kinds; in walk order
+                engine.record_classes(walker, section, self.out, None, self.held)  # type: ignore[arg-type]
+                continue
+            for node, grant, rel in records:
+                g = self.group_of.get(node.id)
+                if g is not None:
+                    pending.setdefault(id(g), (g, {}))[1].setdefault(node.id, []).append(grant)
+                elif not _no_op(self.out.get(node.id), grant):
+                    engine._record(self.out, node, grant, (*walker.path, *rel))
         for g, recs in pending.values():
             by: dict[tuple[Grant, ...], list[str]] = {}
             for i in g.members:

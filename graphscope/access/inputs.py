@@ -195,19 +195,30 @@ class AccessInputs:
         `named_only`: only trust policies naming the principal itself (or anyone), not its
         account: those are the ones that can grant without an identity policy."""
         idx = self._trust_index
-        found = set(idx.get("*", ())) | idx.get(principal, set())
+        found: set[str] = set()
+        for key in self.candidate_keys(principal, named_only=named_only):
+            found |= idx.get(key, set())
+        return found
+
+    def candidate_keys(self, principal: str, *, named_only: bool = False) -> list[str]:
+        """The `_trust_index` keys whose roles `assume_candidates` unites."""
+        keys = ["*", principal]
         arn = parse_arn(principal)
         if arn is not None and arn.account:
             if not named_only:
-                found |= idx.get(f"acct:{arn.account}", set())
+                keys.append(f"acct:{arn.account}")
             if arn.resource_type in ("role", "assumed-role"):
                 name = (
                     arn.resource_id.split("/")[-1]
                     if arn.resource_type == "role"
                     else arn.resource_id.split("/")[0]
                 )
-                found |= idx.get(f"role:{arn.account}:{name}", set())
-        return found
+                keys.append(f"role:{arn.account}:{name}")
+        return keys
+
+    def trusted_by(self, key: str) -> set[str]:
+        """The roles `_trust_index` files under one key."""
+        return self._trust_index.get(key, set())
 
     def roles_trusting_service(self, service: str, account: str | None) -> list[str]:
         """Roles of one account whose trust policy names the service (evaluated by the caller)."""

@@ -176,18 +176,86 @@ class Moves:
     moves: tuple[Move, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class HopClass:
+    """Targets one evaluation answers for, for one identity and one kind of hop: the same
+    outcome (up to the name of the target's own trust policy, renamed from `rep`), so the same
+    grants and hop text. `targets` may hold the identity itself, never its own hop."""
+
+    outcome: Outcome  # as evaluated on `rep`
+    grants: tuple[Grant, ...]  # the records' grants; () for role assumption (built per role)
+    granted: str  # the hop's granted_by; "" for role assumption (from the renamed outcome)
+    targets: frozenset[str]
+    rep: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HopClasses:
+    """One identity's hops of one kind (role assumption, one pass-role path, one credential
+    path) as classes of targets: the moves and records `moves` lists one per target, kept
+    without a Move per target. `order`: each target's position in `moves` (shared map)."""
+
+    edge: str  # can_assume, can_pass_role_to, or can_access (a user taken over)
+    limit: Limit
+    classes: tuple[HopClass, ...]
+    order: dict[str, int] = field(compare=False, repr=False)
+    nodes: dict[str, Node] = field(compare=False, repr=False)
+    skip_self: bool = True  # no hop into the identity itself (a role may pass itself)
+    source: str = ""  # the escalation path's id; "" for role assumption
+
+    def materialise(self, arn: str, cls: HopClass, t: str) -> tuple[Move, tuple[Grant, ...]]:
+        """The move into `t` and the grants it records on `t`, as `moves` lists them."""
+        if self.edge == "can_assume":
+            ev = cls.outcome if t == cls.rep else _renamed(cls.outcome, cls.rep, t)
+            hop = Hop(arn, t, "can_assume", ev_refs(ev))
+            grant = Grant("sts:AssumeRole", "Write", ev, tuple(hop.granted_by.split(", ")))
+            return Move((hop,), t, NO_LIMIT, ev), (grant,)
+        hop = Hop(arn, t, self.edge, cls.granted)
+        return Move((hop,), t, self.limit, cls.outcome), cls.grants
+
+    def probes(self, cls: HopClass) -> tuple[Grant, ...]:
+        """Grants with the action and decision every member's grants have (for skipping)."""
+        if self.edge == "can_assume":
+            return (Grant("sts:AssumeRole", "Write", cls.outcome, ()),)
+        return cls.grants
+
+
+Section = Moves | HopClasses  # one identity's own hops, in walk order, section by section
+
+
 class ReachEngine:
     """Answers reach queries over one graph; caches compiled policies and trust evaluations."""
 
     def __init__(
-        self, inputs: AccessInputs, *, exhaustive: bool = False, grouped: bool = True
+        self,
+        inputs: AccessInputs,
+        *,
+        exhaustive: bool = False,
+        grouped: bool = True,
+        shared_hops: bool = True,
     ) -> None:
         """`exhaustive`: evaluate every action on every resource on its own (the slow reference
         the optimised walk is tested against). `grouped`: a full reach evaluates resources that
-        cannot be told apart once per group (access.groups); False walks them one by one."""
+        cannot be told apart once per group (access.groups); False walks them one by one.
+        `shared_hops`: role assumption, pass-role and user take-over hops are kept per class
+        of targets evaluated alike and walked with set operations (`HopClasses`), and AI
+        applications alike share their entry evaluation; False: one move per target, each
+        evaluated on its own (the reference the shared walk is tested against)."""
         self.inputs = inputs
         self.exhaustive = exhaustive
         self.grouped = grouped and not exhaustive
+        self.shared_hops = shared_hops and not exhaustive
+        self._own_cache: dict[str, tuple[Section, ...]] = {}
+        self._buckets_of: dict[tuple[object, ...], _Buckets] = {}  # see `_buckets`
+        self._kind_index: dict[tuple[str, ...], dict[str, int]] = {}
+        self._kind_maps: dict[tuple[str, ...], dict[str, Node]] = {}
+        self._trust_classes: dict[str, object] = {}
+        self._tails: dict[str, tuple[tuple[tuple[Hop, ...], str, Limit], ...]] = {}
+        self._nowhere: dict[tuple[str, ...], bool] = {}
+        self._proxy_keys: dict[str, object] = {}
+        self._rules: dict[tuple[str, str], object] = {}
+        self._entry_rp: bool | None = None
+        self._parts: dict[str, dict[object, frozenset[str]]] = {}
         self._group_index: GroupIndex | None = None
         self._res_sides: dict[str, _ResourceSide] = {}
         self._rcps: dict[str | None, tuple[tuple[CompiledPolicy, ...], ...]] = {}
@@ -245,11 +313,10 @@ class ReachEngine:
         out: dict[str, Reached] = {}
         nodes = self._resource_nodes() if only is None else self._only_nodes(only)
         target = next(iter(only)) if enough is not None and only is not None else None
+        held: dict[str, set[str]] = {}
         for walker in self._walking(subject, relevant):
             if walker.limit is NO_LIMIT:
-                for node, grant, rel in self.moves(walker.arn).records:
-                    if only is None or node.id in only:
-                        self._record(out, node, walker.carry(grant), (*walker.path, *rel))
+                self.record_own(walker, out, only, held)
             self.record_access(walker, out, nodes, memo)
             if target is not None and _saturated(out.get(target), enough):
                 break
@@ -264,8 +331,16 @@ class ReachEngine:
         holders = self._holders(resource)
         back: dict[str, set[str]] = {}
         for node in self.inputs.principals():
-            for move in self.moves(node.id).moves:
-                back.setdefault(move.dst, set()).add(node.id)
+            for section in self.own_hops(node.id):
+                if isinstance(section, Moves):
+                    for move in section.moves:
+                        back.setdefault(move.dst, set()).add(node.id)
+                    continue
+                skip = node.id if section.skip_self else None
+                for cls in section.classes:
+                    for t in cls.targets:
+                        if t != skip:
+                            back.setdefault(t, set()).add(node.id)
         found = set(holders)
         queue = deque(holders)
         while queue:
@@ -293,7 +368,7 @@ class ReachEngine:
         node = self.store.node(resource)
         actions: set[str] = set()
         for h in holders:
-            actions |= {g.action for n, g, _ in self.moves(h).records if n.id == resource}
+            actions |= {g.action for g in self._own_grants_on(h, resource)}
             if node is not None and node.kind in KIND_TARGETS:
                 out: dict[str, Reached] = {}
                 self.record_access(Walker(h, (), NO_LIMIT), out, [node], memo)
@@ -309,7 +384,7 @@ class ReachEngine:
         found: set[str] = set()
         principals = list(self.inputs.principals())
         for p in principals:
-            if any(n.id == resource for n, _, _ in self.moves(p.id).records):
+            if self._own_grants_on(p.id, resource):
                 found.add(p.id)
         if node is None or node.kind not in KIND_TARGETS:
             return found
@@ -352,8 +427,9 @@ class ReachEngine:
 
     def _walking(self, subject: str, relevant: set[str] | None) -> Iterator[Walker]:
         queue = deque([Walker(subject, (), NO_LIMIT)])
-        # (identity, limit, conditional): at most one conditional and one unconditional walker
-        seen: set[tuple[str, Limit, bool]] = {(subject, NO_LIMIT, False)}
+        # (limit, conditional) -> identities walked so: at most one conditional and one
+        # unconditional walker per identity and limit
+        seen: dict[tuple[Limit, bool], set[str]] = {(NO_LIMIT, False): {subject}}
         while queue:
             walker = queue.popleft()
             if len(walker.path) >= MAX_DEPTH:
@@ -362,37 +438,176 @@ class ReachEngine:
             if walker.limit is not NO_LIMIT:
                 continue  # an identity used through a proxy does not walk on
             before = walker.carried
-            for move in self.moves(walker.arn).moves:
+            for move in self._moves_to_try(walker.arn, seen, bool(before)):
                 dst = move.dst
                 if (relevant is not None and dst not in relevant) or dst == subject:
                     continue
-                key = (dst, move.limit, False)
-                if key in seen:
+                done = seen.get((move.limit, False))
+                if done is not None and dst in done:
                     continue  # reached unconditionally already: nothing to add
                 carried = before
                 opens = move.outcome.decision is Decision.CONDITIONAL and move.outcome.conditions
                 if before or opens:
-                    key = (dst, move.limit, True)
-                    if key in seen:
+                    mark = seen.setdefault((move.limit, True), set())
+                    if dst in mark:
                         continue
                     if opens:  # built only for the walker made: hashing conditions is slow
                         carried = _carried(before, move.outcome)
-                seen.add(key)
+                else:
+                    mark = seen.setdefault((move.limit, False), set())
+                mark.add(dst)
                 queue.append(Walker(dst, (*walker.path, *move.hops), move.limit, carried))
 
+    def _moves_to_try(
+        self, arn: str, seen: dict[tuple[Limit, bool], set[str]], carrying: bool
+    ) -> Iterator[Move]:
+        """The identity's moves in `moves` order, leaving out class members already walked
+        under the key they would have (found by set difference, class by class: the walk's
+        own checks drop those anyway, so nothing else changes)."""
+        for section in self.own_hops(arn):
+            if isinstance(section, Moves):
+                yield from section.moves
+                continue
+            limit = section.limit
+            free = seen.get((limit, False), _NONE)
+            held = seen.get((limit, True), _NONE)
+            found: list[tuple[int, str, HopClass]] = []
+            order = section.order
+            for cls in section.classes:
+                o = cls.outcome
+                new = cls.targets - free
+                if carrying or (o.decision is Decision.CONDITIONAL and o.conditions):
+                    new -= held
+                skip = arn if section.skip_self else None
+                found += [(order[t], t, cls) for t in new if t != skip]
+            found.sort(key=_first)
+            for _, t, cls in found:
+                yield section.materialise(arn, cls, t)[0]
+
     def moves(self, arn: str) -> Moves:
-        """The identity's own hops to other identities (memoised: they do not depend on the
-        subject whose walk reaches it)."""
+        """The identity's own hops to other identities, one Move per hop (they do not depend
+        on the subject whose walk reaches it). With `shared_hops` built from `own_hops` on each
+        call (a class becomes a move per target); otherwise memoised."""
+        if self.shared_hops:
+            return _flatten(self.own_hops(arn), arn)
         hit = self._moves.get(arn)
         if hit is None:
-            principal = _principal(arn)
-            base = self.inputs.policy_set(arn)
-            records: list[tuple[Node, Grant, tuple[Hop, ...]]] = []
-            moves: list[Move] = []
+            (hit,) = self._own_sections(arn)
+            self._moves[arn] = hit  # type: ignore[assignment]
+        return hit  # type: ignore[return-value]
+
+    def own_hops(self, arn: str) -> tuple[Section, ...]:
+        """The identity's own hops section by section, in `moves` order (memoised): with
+        `shared_hops`, role assumption, pass-role and user take-overs stay classes of targets
+        (`HopClasses`)."""
+        if not self.shared_hops:
+            return (self.moves(arn),)
+        hit = self._own_cache.get(arn)
+        if hit is None:
+            hit = self._own_cache[arn] = self._own_sections(arn)
+        return hit
+
+    def _own_sections(self, arn: str) -> tuple[Section, ...]:
+        principal = _principal(arn)
+        base = self.inputs.policy_set(arn)
+        records: list[tuple[Node, Grant, tuple[Hop, ...]]] = []
+        moves: list[Move] = []
+        sections: list[Section] = []
+        if self.shared_hops:
+            sections.append(self._assume_classes(arn, principal, base))
+        else:
             self._assume(arn, principal, base, records, moves)
-            self._escalate(arn, principal, base, records, moves)
-            self._proxy_moves(arn, principal, base, records, moves)
-            hit = self._moves[arn] = Moves(tuple(records), tuple(moves))
+        self._escalate(arn, principal, base, records, moves, sections if self.shared_hops else None)
+        self._proxy_moves(arn, principal, base, records, moves)
+        sections.append(Moves(tuple(records), tuple(moves)))
+        return tuple(sections)
+
+    def record_own(
+        self,
+        walker: Walker,
+        out: dict[str, Reached],
+        only: frozenset[str] | None,
+        held: dict[str, set[str]],
+    ) -> None:
+        """Record the grants the walker's own hops prove (carried), on `only` if given. `held`
+        (per query): action -> nodes whose grant of it can no longer change (paths capped, held
+        unconditionally); a class skips them by set difference."""
+        for section in self.own_hops(walker.arn):
+            if isinstance(section, Moves):
+                for node, grant, rel in section.records:
+                    if only is None or node.id in only:
+                        self._record(out, node, walker.carry(grant), (*walker.path, *rel))
+            else:
+                self.record_classes(walker, section, out, only, held)
+
+    def record_classes(
+        self,
+        walker: Walker,
+        section: HopClasses,
+        out: dict[str, Reached],
+        only: frozenset[str] | None,
+        held: dict[str, set[str]],
+    ) -> None:
+        """The records of one section of classes, target by target in `moves` order, skipping
+        those `Reached.add` would leave unchanged."""
+        arn = walker.arn
+        order = section.order
+        found: list[tuple[int, str, HopClass]] = []
+        for cls in section.classes:
+            targets = cls.targets if only is None else cls.targets & only
+            done: set[str] | None = None
+            for g in section.probes(cls):
+                g = walker.carry(g)
+                h = held.get(g.action, _NONE)
+                # settled for this grant: held unconditionally, so `_adds_nothing`
+                done = set(h) if done is None else done & h
+            new = targets - done if done else targets
+            skip = arn if section.skip_self else None
+            found += [(order[t], t, cls) for t in new if t != skip]
+        found.sort(key=_first)
+        nodes = section.nodes
+        for _, t, cls in found:
+            move, grants = section.materialise(arn, cls, t)
+            path = (*walker.path, *move.hops)
+            for g in grants:
+                g = walker.carry(g)
+                if not _adds_nothing(out.get(t), g):
+                    self._record(out, nodes[t], g, path)
+            reached = out.get(t)
+            if reached is not None and len(reached.paths) >= MAX_PATHS:
+                for g in grants:
+                    old = reached.grants.get(g.action)
+                    if old is not None and old.outcome.decision is Decision.ALLOW:
+                        held.setdefault(g.action, set()).add(t)
+
+    def _own_grants_on(self, arn: str, node_id: str) -> list[Grant]:
+        """The grants the identity's own hops record on one node."""
+        out: list[Grant] = []
+        for section in self.own_hops(arn):
+            if isinstance(section, Moves):
+                out += [g for n, g, _ in section.records if n.id == node_id]
+            elif node_id != arn or not section.skip_self:
+                for cls in section.classes:
+                    if node_id in cls.targets:
+                        out += section.materialise(arn, cls, node_id)[1]
+        return out
+
+    def _order_of(self, kinds: tuple[str, ...], *, by_id: bool = False) -> dict[str, int]:
+        """Position of each node of the kinds in `moves`: `_kind_nodes` order, or sorted by id
+        (roles, which `_assume` and pass-role paths visit sorted)."""
+        key = (*kinds, "sorted") if by_id else kinds
+        hit = self._kind_index.get(key)
+        if hit is None:
+            ids = [n.id for n in self._kind_nodes(kinds)]
+            if by_id:
+                ids.sort()
+            hit = self._kind_index[key] = {i: k for k, i in enumerate(ids)}
+        return hit
+
+    def _kind_map(self, kinds: tuple[str, ...]) -> dict[str, Node]:
+        hit = self._kind_maps.get(kinds)
+        if hit is None:
+            hit = self._kind_maps[kinds] = {n.id: n for n in self._kind_nodes(kinds)}
         return hit
 
     # --- one identity's hops ------------------------------------------------------------------
@@ -434,11 +649,19 @@ class ReachEngine:
         base: PolicySet,
         records: list[tuple[Node, Grant, tuple[Hop, ...]]],
         moves: list[Move],
+        sections: list[Section] | None = None,
     ) -> None:
+        """`sections`: given (with `shared_hops`), a credential path's take-overs of users and
+        a pass-role path's roles become a `HopClasses` section each, after a section of the
+        moves so far."""
         account = account_of(self.store, arn) or ""
         filtered = principal.kind in _IDENTITY_CALLERS and not self.exhaustive
         pass_allows = self._identity_allows(arn, base, "iam:passrole")
         for path in escalation_paths():
+            if path.mode is EscalationMode.CREDENTIALS and sections is not None:
+                _flush(sections, records, moves)
+                sections.append(self._user_take_overs(arn, principal, path))
+                continue
             if path.takes_over:  # an existing resource's role, or a user's own credentials
                 self._take_over(arn, principal, path, records, moves)
                 continue
@@ -455,6 +678,12 @@ class ReachEngine:
                 for a in others
             ]
             if any(o.decision not in REACHABLE for o in other_outcomes):
+                continue
+            if sections is not None:
+                _flush(sections, records, moves)
+                sections.append(
+                    self._pass_role_classes(arn, principal, base, path, other_outcomes, account)
+                )
                 continue
             made: dict[int, tuple[Outcome, Grant]] = {}
             limit = _limit_of(path)
@@ -504,6 +733,19 @@ class ReachEngine:
         own = path.mode is EscalationMode.CREDENTIALS  # the target user is the identity
         if own and unallowed:
             return  # exact: an IAM user has no resource policy to grant what identity does not
+        if unallowed and self.shared_hops and self._nowhere_allowed(path, unallowed):
+            return  # exact: the per-target prefilter below would skip every target
+        plain = (
+            self.shared_hops
+            and principal.kind in _IDENTITY_CALLERS
+            and all(
+                _no_pattern(st)
+                for p in _all_policies(base)
+                for a in path.actions
+                for st in p.for_action(a.lower())
+            )
+        )
+        made: dict[tuple[int, ...], tuple[list[Outcome], str, Outcome, list[Grant]]] = {}
         for target in self._kind_nodes(path.target_kinds):
             roles = () if own else self.inputs.runs_as(target.id)
             if target.id == arn or not (own or roles):
@@ -515,17 +757,21 @@ class ReachEngine:
                 if any(a.lower() not in res.allowed for a in unallowed):
                     continue
             outcomes = [
-                self._eval_alike(
-                    arn, principal, a, target.id, self.inputs.policy_set(arn, target.id)
-                )
-                for a in path.actions
+                self._take_over_eval(arn, principal, a, target.id, plain) for a in path.actions
             ]
             if any(o.decision not in REACHABLE for o in outcomes):
                 continue
-            granted = f"{path.id} ({_refs(outcomes)})"
+            # targets evaluated alike share outcome objects: share the text and grants built
+            # from them too (equal values; an administrator takes over every notebook)
+            ids = tuple(id(o) for o in outcomes)
+            hit = made.get(ids)
+            if hit is None or any(a is not b for a, b in zip(hit[0], outcomes, strict=True)):
+                granted = f"{path.id} ({_refs(outcomes)})"
+                outcome = _combine(outcomes)
+                grants = [Grant(a, _level(a), outcome, (granted,)) for a in path.actions]
+                hit = made[ids] = (outcomes, granted, outcome, grants)
+            _, granted, outcome, grants = hit
             hop = Hop(arn, target.id, "can_access", granted)
-            outcome = _combine(outcomes)
-            grants = [Grant(a, _level(a), outcome, (granted,)) for a in path.actions]
             records += [(target, g, (hop,)) for g in grants]
             if own:
                 moves.append(Move((hop,), target.id, _limit_of(path), outcome))
@@ -537,6 +783,370 @@ class ReachEngine:
                 # the role is reached too: listed with what obtains it, like an assumed one
                 records += [(role_node, g, (hop, run)) for g in grants]
                 moves.append(Move((hop, run), role, _limit_of(path), outcome))
+
+    def _user_take_overs(self, arn: str, principal: Principal, path: EscalationPath) -> HopClasses:
+        """`_take_over` for a credential path, kept as classes of users: the users one
+        evaluation answers for (`_eval_alike`'s key: account, Resource matches, service rules)
+        share its outcome object, so they share the grant and hop text `_take_over` builds."""
+        base = self.inputs.policy_set(arn)
+        limit = _limit_of(path)
+        iam = principal.kind in _IDENTITY_CALLERS
+        if iam and any(not self._identity_allows(arn, base, a.lower()) for a in path.actions):
+            # exact: users have no resource policy to grant what identity does not
+            return self._section(
+                "can_access", limit, [], path.target_kinds, by_id=False, source=path.id
+            )
+        by: dict[tuple[int, ...], tuple[list[Outcome], list[str] | frozenset[str]]] = {}
+        if iam and len(path.actions) == 1:
+            action = path.actions[0]
+            low = action.lower()
+            buckets = self._buckets(path.target_kinds, action)
+            for members, all_of in buckets.alike:
+                rep = next((m for m in members if m != arn), None)
+                if rep is None:
+                    continue
+                pset = self.inputs.policy_set(arn, rep)
+                pats = tuple(
+                    st
+                    for p in _all_policies(pset)
+                    for st in p.for_action(low)
+                    if not _no_pattern(st)
+                )
+                if not pats:
+                    # no statement's Resource tells the members apart: one key for them all
+                    o = self._eval_alike(arn, principal, action, rep, pset)
+                    by[(id(o),)] = ([o], all_of)
+                    continue
+                alike, loose = _by_vector(pats, all_of - {arn})
+                for same in alike:
+                    rep = min(same)
+                    o = self._eval_alike(
+                        arn, principal, action, rep, self.inputs.policy_set(arn, rep)
+                    )
+                    entry = by.get((id(o),))
+                    by[(id(o),)] = ([o], same if entry is None else [*entry[1], *same])
+                for m in sorted(loose):
+                    self._add_target(by, arn, principal, path, m)
+            for m in buckets.loose:
+                if m != arn:
+                    self._add_target(by, arn, principal, path, m)
+        else:
+            for node in self._kind_nodes(path.target_kinds):
+                if node.id != arn:
+                    self._add_target(by, arn, principal, path, node.id)
+        classes = []
+        for outcomes, targets in by.values():
+            if any(o.decision not in REACHABLE for o in outcomes):
+                continue
+            granted = f"{path.id} ({_refs(outcomes)})"
+            outcome = _combine(outcomes)
+            grants = tuple(Grant(a, _level(a), outcome, (granted,)) for a in path.actions)
+            classes.append(HopClass(outcome, grants, granted, frozenset(targets)))
+        return self._section(
+            "can_access", limit, classes, path.target_kinds, by_id=False, source=path.id
+        )
+
+    def _section(
+        self,
+        edge: str,
+        limit: Limit,
+        classes: list[HopClass],
+        kinds: tuple[str, ...],
+        *,
+        by_id: bool,
+        skip_self: bool = True,
+        source: str = "",
+    ) -> HopClasses:
+        return HopClasses(
+            edge,
+            limit,
+            tuple(classes),
+            self._order_of(kinds, by_id=by_id),
+            self._kind_map(kinds),
+            skip_self,
+            source,
+        )
+
+    def _assume_classes(self, arn: str, principal: Principal, base: PolicySet) -> HopClasses:
+        """`_assume` as classes of roles: roles with the same trust text (not naming the role
+        itself) in one account, which no statement's Resource tells apart, are evaluated once
+        (`_eval_trust`'s key); each member's outcome is the representative's, renamed."""
+        iam = principal.kind in _IDENTITY_CALLERS
+        nodes = self._kind_map(("role",))
+        by_class: dict[object, frozenset[str]] = {}
+        for key in self.inputs.candidate_keys(arn):
+            for ckey, part in self._trust_parts(key).items():
+                had = by_class.get(ckey)
+                by_class[ckey] = part if had is None else had | part
+        found: dict[tuple[str, int], tuple[str, Outcome, list[str] | frozenset[str]]] = {}
+        for ckey, group in by_class.items():
+            if ckey is None or not iam:
+                members = sorted(m for m in group if m != arn)
+                self._assume_one_by_one(arn, principal, base, members, found)
+                continue
+            members = group - {arn} if arn in group else group
+            if not members:
+                continue
+            # `_eval_trust`'s key within the class: which statements' Resource match the role
+            pset = self.inputs.policy_set(arn, min(members))
+            guards = [*pset.identity, *pset.boundary, *(p for lv in pset.scps for p in lv)]
+            guards += [*pset.resource, *(p for lv in pset.rcps for p in lv)]
+            pats = tuple(
+                st for p in guards for st in p.for_action("sts:assumerole") if not _no_pattern(st)
+            )
+            alike, loose = _by_vector(pats, members)
+            for same in alike:
+                # one evaluation for roles the key cannot tell apart (a role `_assume` would
+                # prefilter away is in a group of its own and evaluates as unreachable)
+                rep, out = self._trust_eval(arn, principal, nodes[min(same)])
+                hit = found.get(key := (rep, id(out)))
+                found[key] = (rep, out, same if hit is None else frozenset(hit[2]) | same)
+            self._assume_one_by_one(arn, principal, base, sorted(loose), found)
+        classes = [
+            HopClass(out, (), "", frozenset(members), rep)
+            for rep, out, members in found.values()
+            if out.decision in REACHABLE
+        ]
+        return self._section("can_assume", NO_LIMIT, classes, ("role",), by_id=True)
+
+    def _assume_one_by_one(
+        self,
+        arn: str,
+        principal: Principal,
+        base: PolicySet,
+        members: list[str],
+        found: dict[tuple[str, int], tuple[str, Outcome, list[str]]],
+    ) -> None:
+        """Roles `_assume` evaluates, each filed under the evaluation its outcome renames."""
+        filtered = principal.kind in _IDENTITY_CALLERS and not self.exhaustive
+        direct = self.inputs.assume_candidates(arn, named_only=True)
+        allows = self._identity_allows(arn, base, "sts:assumerole")
+        for role_id in members:
+            if (
+                filtered
+                and role_id not in direct
+                and not any(_may_match(st, role_id) for st in allows)
+            ):
+                continue  # exact: see `_assume`
+            role = self.store.node(role_id)
+            if role is None:
+                continue
+            rep, out = self._trust_eval(arn, principal, role)
+            hit = found.get(key := (rep, id(out)))
+            found[key] = (rep, out, [role_id] if hit is None else [*hit[2], role_id])
+
+    def _trust_parts(self, key: str) -> dict[object, frozenset[str]]:
+        """The roles filed under one trust-index key, by `_trust_class` (memoised: an account's
+        identities share its `acct:` key)."""
+        hit = self._parts.get(key)
+        if hit is None:
+            nodes = self._kind_map(("role",))
+            parts: dict[object, set[str]] = {}
+            for role_id in self.inputs.trusted_by(key):
+                if role_id in nodes:
+                    parts.setdefault(self._trust_class(role_id), set()).add(role_id)
+            hit = self._parts[key] = {k: frozenset(v) for k, v in parts.items()}
+        return hit
+
+    def _trust_class(self, role_id: str) -> tuple[str, int] | None:
+        """(account, trust text id) of a role, None when its trust names the role itself."""
+        hit = self._trust_classes.get(role_id, _MISSING)
+        if hit is _MISSING:
+            role = self.store.node(role_id)
+            shape = self._trust_shape(role) if role is not None else None
+            account = account_of(self.store, role_id)
+            hit = (account, shape) if shape is not None and account is not None else None
+            self._trust_classes[role_id] = hit
+        return hit  # type: ignore[return-value]
+
+    def _pass_role_classes(
+        self,
+        arn: str,
+        principal: Principal,
+        base: PolicySet,
+        path: EscalationPath,
+        other_outcomes: list[Outcome],
+        account: str,
+    ) -> HopClasses:
+        """One pass-role path's roles as classes: the roles `_eval_alike` answers together
+        share the passed outcome, so the grant and hop text `_escalate` builds."""
+        service = path.service or ""
+        ctx = {"iam:PassedToService": service}
+        by: dict[int, tuple[Outcome, list[str] | frozenset[str]]] = {}
+        stmts = [st for p in _all_policies(base) for st in p.for_action("iam:passrole")]
+        buckets = self._pass_buckets(service, account)
+        loose: tuple[str, ...] = buckets.loose
+        filtered = principal.kind in _IDENTITY_CALLERS and not self.exhaustive
+        pass_allows = self._identity_allows(arn, base, "iam:passrole")
+        if principal.kind in _IDENTITY_CALLERS:
+            pats = tuple(st for st in stmts if not _no_pattern(st))
+            for members, all_of in buckets.alike:
+                if not pats:
+                    o = self._eval_alike(
+                        arn, principal, "iam:PassRole", members[0], base, context=ctx
+                    )
+                    by[id(o)] = (o, all_of)
+                    continue
+                alike, rest = _by_vector(pats, all_of)
+                loose += tuple(sorted(rest))
+                for same in alike:  # the prefilter below reads only what the key holds
+                    rep = min(same)
+                    if filtered and not any(_may_match(st, rep) for st in pass_allows):
+                        continue
+                    o = self._eval_alike(arn, principal, "iam:PassRole", rep, base, context=ctx)
+                    entry = by.get(id(o))
+                    by[id(o)] = (o, same if entry is None else [*entry[1], *same])
+        else:
+            loose = tuple(m for ms, _ in buckets.alike for m in ms) + loose
+        for role_id in loose:
+            if filtered and not any(_may_match(st, role_id) for st in pass_allows):
+                continue
+            o = self._eval_alike(arn, principal, "iam:PassRole", role_id, base, context=ctx)
+            entry = by.get(id(o))
+            if entry is None:
+                by[id(o)] = (o, [role_id])
+            elif isinstance(entry[1], frozenset):
+                by[id(o)] = (o, [*entry[1], role_id])
+            else:
+                entry[1].append(role_id)
+        classes = []
+        for passed, targets in by.values():
+            if passed.decision not in REACHABLE:
+                continue
+            outcome = _combine([passed, *other_outcomes])
+            granted = f"{path.id} ({_refs([passed, *other_outcomes])})"
+            grant = Grant("iam:PassRole", "Write", outcome, (granted,))
+            classes.append(HopClass(outcome, (grant,), granted, frozenset(targets)))
+        return self._section(
+            "can_pass_role_to",
+            _limit_of(path),
+            classes,
+            ("role",),
+            by_id=True,
+            skip_self=False,
+            source=path.id,
+        )
+
+    def _pass_buckets(self, service: str, account: str) -> _Buckets:
+        """Roles of the account trusting the service, in classes `_eval_alike` may share for
+        iam:PassRole (account, service rules); the order `_escalate` visits them."""
+        key = ("iam:PassRole", service, account)
+        hit = self._buckets_of.get(key)
+        if hit is None:
+            alike: dict[tuple[object, ...], list[str]] = {}
+            loose: list[str] = []
+            for role_id in self.inputs.roles_trusting_service(service, account):
+                if self.store.node(role_id) is None or not self._trusts_service(role_id, service):
+                    continue
+                acct = account_of(self.store, role_id)
+                if acct is None:
+                    loose.append(role_id)
+                    continue
+                k = (
+                    acct,
+                    refusal("iam:PassRole", role_id),
+                    resource_policy_required("iam:PassRole", role_id),
+                )
+                alike.setdefault(k, []).append(role_id)
+            hit = self._buckets_of[key] = _Buckets(
+                tuple((tuple(v), frozenset(v)) for v in alike.values()), tuple(loose)
+            )
+        return hit
+
+    def _add_target(
+        self,
+        by: dict[tuple[int, ...], tuple[list[Outcome], list[str] | frozenset[str]]],
+        arn: str,
+        principal: Principal,
+        path: EscalationPath,
+        target: str,
+    ) -> None:
+        """One user evaluated as `_take_over` does, filed under its outcomes' identities
+        (`_eval_alike` returns one object per key; the objects are kept alive in `by`)."""
+        pset = self.inputs.policy_set(arn, target)
+        outcomes = [self._eval_alike(arn, principal, a, target, pset) for a in path.actions]
+        entry = by.get(key := tuple(id(o) for o in outcomes))
+        if entry is None:
+            by[key] = (outcomes, [target])
+        elif isinstance(entry[1], frozenset):
+            by[key] = (outcomes, [*entry[1], target])
+        else:
+            entry[1].append(target)
+
+    def _buckets(self, kinds: tuple[str, ...], action: str) -> _Buckets:
+        """Targets `_eval_alike` may answer together for the action: no resource policy, a
+        known account; split by account and the service rules it reads from the ARN."""
+        key = (kinds, action)
+        hit = self._buckets_of.get(key)
+        if hit is None:
+            alike: dict[tuple[object, ...], list[str]] = {}
+            loose: list[str] = []
+            for node in self._kind_nodes(kinds):
+                account = account_of(self.store, node.id)
+                if self.inputs.resource_policies(node.id) or account is None:
+                    loose.append(node.id)
+                    continue
+                k = (
+                    account,
+                    refusal(action, node.id),
+                    resource_policy_required(action, node.id),
+                )
+                alike.setdefault(k, []).append(node.id)
+            hit = self._buckets_of[key] = _Buckets(
+                tuple((tuple(v), frozenset(v)) for v in alike.values()), tuple(loose)
+            )
+        return hit
+
+    def _take_over_eval(
+        self, arn: str, principal: Principal, action: str, target: str, plain: bool
+    ) -> Outcome:
+        """`_eval_alike` on a take-over target; for a `plain` caller (no Resource pattern in
+        its statements for the action) the cached outcome is found from `_eval_alike`'s key
+        without building it: the target's match vector is then empty (`_target_rules`)."""
+        if plain:
+            rules = self._target_rules(action, target)
+            if rules is not None:
+                hit = self._alike.get((arn, action.lower(), rules[0], (), (), rules[1], rules[2]))
+                if hit is not None:
+                    return hit
+        return self._eval_alike(arn, principal, action, target, self.inputs.policy_set(arn, target))
+
+    def _target_rules(self, action: str, target: str) -> tuple[str, str | None, bool] | None:
+        """(account, refusal, resource policy required) as `_eval_alike`'s key holds them, for
+        a target without resource policy whose RCP statements name no resource; else None."""
+        key = (action, target)
+        hit = self._rules.get(key, _MISSING)
+        if hit is _MISSING:
+            account = account_of(self.store, target)
+            low = action.lower()
+            rcps = self.inputs.org_levels(account, "rcp")
+            if (
+                account is None
+                or self.inputs.resource_policies(target)
+                or not all(_no_pattern(st) for lv in rcps for p in lv for st in p.for_action(low))
+            ):
+                hit = None
+            else:
+                hit = (account, refusal(action, target), resource_policy_required(action, target))
+            self._rules[key] = hit
+        return hit  # type: ignore[return-value]
+
+    def _entry_by_resource_policy(self, nodes: list[Node]) -> bool:
+        """Whether some AI application's own policy allows an entry action (memoised)."""
+        if self._entry_rp is None:
+            self._entry_rp = any(self._resource_side(n).allowed.keys() & _ENTRY for n in nodes)
+        return self._entry_rp
+
+    def _nowhere_allowed(self, path: EscalationPath, actions: list[str]) -> bool:
+        """Whether some action has no resource-policy Allow on any target of the path."""
+        key = (path.id, *actions)
+        hit = self._nowhere.get(key)
+        if hit is None:
+            sides = [self._resource_side(t) for t in self._kind_nodes(path.target_kinds)]
+            hit = self._nowhere[key] = any(
+                all(a.lower() not in res.allowed for res in sides) for a in actions
+            )
+        return hit
 
     def _proxy_moves(
         self,
@@ -554,7 +1164,7 @@ class ReachEngine:
             iam_caller
             and not self.exhaustive
             and not any(self._identity_allows(arn, base, a) for a in _ENTRY)
-            and not any(self._resource_side(n).allowed.keys() & _ENTRY for n in nodes)
+            and not self._entry_by_resource_policy(nodes)
         ):
             return  # exact: every grant to an IAM caller needs an Allow statement covering it
         # Only the entry actions decide a proxy move, and a grant of one action does not depend
@@ -563,10 +1173,21 @@ class ReachEngine:
         ctx = Context(principal_context(principal), assume_unknown=True)
         sides: dict[str, _IdentitySide] = {}
         decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        # applications `_grants_on` answers alike for this caller share one list of grants
+        alike: dict[object, list[Grant]] | None = None
+        if iam_caller and self.shared_hops:
+            guards = (*base.identity, *base.boundary, *(p for lv in base.scps for p in lv))
+            if all(_no_pattern(st) for p in guards for a in _ENTRY for st in p.for_action(a)):
+                alike = {}
         for node in nodes:
-            grants = self._node_grants(
-                walker, principal, ctx, base, node, sides, iam_caller, None, decided
-            )
+            key = self._proxy_bucket(node) if alike is not None else None
+            grants = alike.get(key) if alike is not None and key is not None else None
+            if grants is None:
+                grants = self._node_grants(
+                    walker, principal, ctx, base, node, sides, iam_caller, None, decided
+                )
+                if alike is not None and key is not None:
+                    alike[key] = grants
             if grants:
                 found = self._proxies(arn, node, grants)
                 moves += found
@@ -575,6 +1196,33 @@ class ReachEngine:
                     role = self.store.node(move.dst)
                     if role is not None and entry is not None:
                         records.append((role, entry, move.hops))
+
+    def _proxy_bucket(self, node: Node) -> object:
+        """What `_grants_on` reads of an AI application for the entry actions when the caller's
+        statements for them name no resource: kind, account and service rules (no resource
+        policy, no RCP Resource pattern, no partial-object Deny); None: evaluate it alone."""
+        hit = self._proxy_keys.get(node.id, _MISSING)
+        if hit is _MISSING:
+            res = self._resource_side(node)
+            acts = [ka for ka in actions_for_kind(node.kind) if ka.action.lower() in _ENTRY]
+            rcp_plain = all(
+                _no_pattern(st) for ka in acts for st in res.rcp_statements(ka.action.lower())
+            )
+            if res.policies or res.account is None or node.kind in _PREFIXED or not rcp_plain:
+                hit = None
+            else:
+                rules = tuple(
+                    (
+                        ka.action,
+                        ka.suffix,
+                        refusal(ka.action, node.id + ka.suffix),
+                        resource_policy_required(ka.action, node.id + ka.suffix),
+                    )
+                    for ka in acts
+                )
+                hit = (node.kind, res.account, rules)
+            self._proxy_keys[node.id] = hit
+        return hit
 
     # --- one identity's access ----------------------------------------------------------------
     def record_access(
@@ -826,36 +1474,43 @@ class ReachEngine:
     def _proxies(self, arn: str, node: Node, grants: list[Grant]) -> list[Move]:
         """The roles an AI application uses for a caller allowed to invoke it; the entry hop
         carries the statement that allows the invocation."""
-        found: list[Move] = []
         if node.kind == "knowledge_base":
             entry = next((g for g in grants if g.action.lower() in _RETRIEVE), None)
-            if entry is None:
-                return found
-            via = Hop(arn, node.id, "can_access", ", ".join(entry.granted_by))
-            limit = _kb_limit(self._kb_sources(node.id))
-            for role in self.inputs.runs_as(node.id):
-                hop = Hop(
-                    node.id,
-                    role,
-                    "runs_as",
-                    "knowledge base role (retrieval on the caller's behalf)",
-                )
-                found.append(Move((via, hop), role, limit, entry.outcome))
         elif node.kind in ("agent_alias", "agent"):
             entry = next((g for g in grants if g.action.lower() == "bedrock:invokeagent"), None)
-            if entry is None:
-                return found
-            agent = (
-                node.id
-                if node.kind == "agent"
-                else next((e.src for e in self.store.in_edges(node.id, {"has_alias"})), None)
-            )
-            if agent is not None:
-                via = Hop(arn, node.id, "can_access", ", ".join(entry.granted_by))
-                found += self._agent_proxies(via, agent, entry.outcome)
-        return found
+        else:
+            return []
+        if entry is None:
+            return []
+        via = Hop(arn, node.id, "can_access", ", ".join(entry.granted_by))
+        return [
+            Move((via, *tail), role, limit, entry.outcome)
+            for tail, role, limit in self._proxy_tails(node)
+        ]
 
-    def _agent_proxies(self, via: Hop, agent: str, outcome: Outcome) -> list[Move]:
+    def _proxy_tails(self, node: Node) -> tuple[tuple[tuple[Hop, ...], str, Limit], ...]:
+        """What follows the entry hop into an AI application, per role it acts with: the hops,
+        the role and its limit (graph structure only: memoised per application)."""
+        hit = self._tails.get(node.id)
+        if hit is None:
+            tails: list[tuple[tuple[Hop, ...], str, Limit]] = []
+            if node.kind == "knowledge_base":
+                limit = _kb_limit(self._kb_sources(node.id))
+                why = "knowledge base role (retrieval on the caller's behalf)"
+                for role in self.inputs.runs_as(node.id):
+                    tails.append(((Hop(node.id, role, "runs_as", why),), role, limit))
+            else:
+                agent = (
+                    node.id
+                    if node.kind == "agent"
+                    else next((e.src for e in self.store.in_edges(node.id, {"has_alias"})), None)
+                )
+                if agent is not None:
+                    tails = self._agent_tails(agent)
+            hit = self._tails[node.id] = tuple(tails)
+        return hit
+
+    def _agent_tails(self, agent: str) -> list[tuple[tuple[Hop, ...], str, Limit]]:
         found = []
         models = frozenset(e.dst for e in self.store.out_edges(agent, {"uses_model"}))
         for role in self.inputs.runs_as(agent):
@@ -864,23 +1519,19 @@ class ReachEngine:
                 models or None,
                 "invokes only the agent's models",
             )
-            found.append(
-                Move((via, Hop(agent, role, "runs_as", "agent role")), role, limit, outcome)
-            )
+            found.append(((Hop(agent, role, "runs_as", "agent role"),), role, limit))
         for kb in (e.dst for e in self.store.out_edges(agent, {"uses_knowledge_base"})):
             limit = _kb_limit(self._kb_sources(kb))
             for role in self.inputs.runs_as(kb):
                 hops = (
-                    via,
                     Hop(agent, kb, "uses_knowledge_base", "agent knowledge base"),
                     Hop(kb, role, "runs_as", "knowledge base role"),
                 )
-                found.append(Move(hops, role, limit, outcome))
+                found.append((hops, role, limit))
         for group in (e.dst for e in self.store.out_edges(agent, {"has_action_group"})):
             for fn in (e.dst for e in self.store.out_edges(group, {"invokes_function"})):
                 for role in self.inputs.runs_as(fn):
                     hops = (
-                        via,
                         Hop(agent, group, "has_action_group", "agent action group"),
                         Hop(group, fn, "invokes_function", "action group function"),
                         Hop(fn, role, "runs_as", "function role"),
@@ -888,7 +1539,7 @@ class ReachEngine:
                     limit = Limit(
                         note="what the function's code does with the caller's input is unknown"
                     )
-                    found.append(Move(hops, role, limit, outcome))
+                    found.append((hops, role, limit))
         return found
 
     def _kb_sources(self, kb: str) -> list[str]:
@@ -1005,6 +1656,10 @@ class ReachEngine:
         )
 
     def _eval_trust(self, arn: str, principal: Principal, role: Node) -> Outcome:
+        rep, out = self._trust_eval(arn, principal, role)
+        return out if rep == role.id else _renamed(out, rep, role.id)
+
+    def _trust_eval(self, arn: str, principal: Principal, role: Node) -> tuple[str, Outcome]:
         """sts:AssumeRole on a role, evaluated once per kind of trust policy: roles whose trust
         documents are the same text (without their own ARN in it), in one account, matched
         alike by the caller's statements, give the same outcome up to the name of the trust
@@ -1025,14 +1680,15 @@ class ReachEngine:
                 tuple(s for p in guards for s in p.for_action("sts:assumerole")), role.id
             )
         if vec is None:
-            return self._eval(arn, principal, "sts:AssumeRole", role.id, pset)
+            return role.id, self._eval(arn, principal, "sts:AssumeRole", role.id, pset)
         key = (arn, shape, account, vec)
         hit = self._trusts.get(key)
         if hit is None:
-            out = self._eval(arn, principal, "sts:AssumeRole", role.id, pset)
-            self._trusts[key] = (role.id, out)
-            return out
-        return _renamed(hit[1], hit[0], role.id)
+            hit = self._trusts[key] = (
+                role.id,
+                self._eval(arn, principal, "sts:AssumeRole", role.id, pset),
+            )
+        return hit
 
     def _trust_shape(self, role: Node) -> int | None:
         """An id for the role's trust document text; None when the text names the role."""
@@ -1097,6 +1753,110 @@ class ReachEngine:
         if reached is None:
             reached = out[node.id] = Reached(node)
         reached.add(grant, path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Buckets:
+    """Targets of one action in classes `_eval_alike` may share (members in `moves` order, and
+    as a set), and those it evaluates one by one."""
+
+    alike: tuple[tuple[tuple[str, ...], frozenset[str]], ...]
+    loose: tuple[str, ...]
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _first(item: tuple[int, ...]) -> int:  # type: ignore[type-arg]
+    return item[0]
+
+
+def _adds_nothing(reached: Reached | None, grant: Grant) -> bool:
+    """Whether `Reached.add` would leave `reached` as it is: paths capped, and the action
+    already held, unconditionally or no better now."""
+    if reached is None or len(reached.paths) < MAX_PATHS:
+        return False
+    old = reached.grants.get(grant.action)
+    return old is not None and (
+        old.outcome.decision is not Decision.CONDITIONAL
+        or grant.outcome.decision is not Decision.ALLOW
+    )
+
+
+def _flatten(sections: tuple[Section, ...], arn: str) -> Moves:
+    """`moves` from `own_hops`: each class becomes a move and records per member, in the order
+    `_assume`, `_escalate` and `_take_over` list them."""
+    records: list[tuple[Node, Grant, tuple[Hop, ...]]] = []
+    moves: list[Move] = []
+    for section in sections:
+        if isinstance(section, Moves):
+            records += section.records
+            moves += section.moves
+            continue
+        skip = arn if section.skip_self else None
+        found = [
+            (section.order[t], t, cls) for cls in section.classes for t in cls.targets if t != skip
+        ]
+        found.sort(key=_first)
+        for _, t, cls in found:
+            move, grants = section.materialise(arn, cls, t)
+            records += [(section.nodes[t], g, move.hops) for g in grants]
+            moves.append(move)
+    return Moves(tuple(records), tuple(moves))
+
+
+def _flush(
+    sections: list[Section],
+    records: list[tuple[Node, Grant, tuple[Hop, ...]]],
+    moves: list[Move],
+) -> None:
+    """End the current section of plain moves (if any) before a section of classes."""
+    if records or moves:
+        sections.append(Moves(tuple(records), tuple(moves)))
+        records.clear()
+        moves.clear()
+
+
+def _by_vector(
+    pats: tuple[Statement, ...], members: frozenset[str] | list[str]
+) -> tuple[list[frozenset[str]], frozenset[str]]:
+    """Members split by `_match_vector` over the statements, and those a policy variable
+    leaves to be evaluated one by one. Members no statement matches share the all-False
+    vector (found by set difference); a literal Resource (no wildcard) matches only its text."""
+    pool = members if isinstance(members, frozenset) else frozenset(members)
+    if any(rp.glob is None for st in pats for rp in st.resources or ()):
+        return [], pool  # `_match_vector` is None for every target
+    if not pats:
+        return ([pool] if pool else []), frozenset()
+    hits: list[set[str]] = []
+    for st in pats:
+        hit: set[str] = set()
+        for rp in st.resources or ():
+            g = rp.glob
+            assert g is not None
+            if not g.has_star and g.segments[0][2] is None:  # literal: equal text only
+                if g.segments[0][0] in pool:
+                    hit.add(g.segments[0][0])
+            else:
+                hit.update(m for m in pool if g.match(m))
+        hits.append(hit)
+    special = set().union(*hits)
+    alike: dict[tuple[bool, ...], set[str]] = {}
+    for m in special:
+        alike.setdefault(tuple(m in h for h in hits), set()).add(m)
+    out = [frozenset(v) for v in alike.values()]
+    rest = pool - special
+    if rest:
+        out.append(rest)
+    return out, frozenset()
+
+
+def _no_pattern(st: Statement) -> bool:
+    """Whether `_match_vector` leaves the statement out (no Resource, or one matching all)."""
+    return st.resources is None or any(rp.any for rp in st.resources)
+
+
+_MISSING = object()
 
 
 _IDENTITY_CALLERS = (

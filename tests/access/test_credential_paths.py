@@ -21,6 +21,13 @@ def test_the_four_ways_into_a_user_are_declared() -> None:
     service = by_action[("iam:CreateServiceSpecificCredential",)].yields_actions or ()
     assert {"bedrock:InvokeModel", "bedrock:Retrieve", "codecommit:GitPull"} <= set(service)
     assert not any(a.startswith(("s3:", "sts:", "iam:")) for a in service)
+    # pathfinding.cloud's ids where the path exists there (iam-002/004/006), none invented
+    assert {a: p.pathfinding_id for a, p in by_action.items()} == {
+        ("iam:CreateAccessKey",): "iam-002",
+        ("iam:CreateLoginProfile",): "iam-004",
+        ("iam:UpdateLoginProfile",): "iam-006",
+        ("iam:CreateServiceSpecificCredential",): None,
+    }
 
 
 def test_wildcards_in_yields_actions_are_expanded_and_must_match() -> None:
