@@ -7,9 +7,9 @@ keys, AssumeRole sessions that act on their own, S3 data events, Bedrock calls, 
 phase then runs in its own child process so its peak RSS is its own:
   parse-only  gzip + orjson.loads + count eventName (the physical limit of one Python process)
   duckdb      DuckDB read_json + unnest + group by eventName, threads=1
-  graphscope  read + lean row extraction + SQLite event store (records kept whole, Events
-              built when read) + resolve the attacker's session tree + classify into
-              elements + coverage + overlay on a MemoryGraphStore
+  graphscope  read + lean field extraction + SQLite chunk store (each caller's records kept
+              whole in chunks, Events built when read) + resolve the attacker's session
+              tree + classify into elements + coverage + overlay on a MemoryGraphStore
 Numbers are printed side by side; nothing is asserted (see DEVELOPERS.md).
 """
 

@@ -2,19 +2,27 @@
 
 Why SQLite: drill-down by key, session, resource and time must not rescan the inputs, and the
 store may outgrow memory; the stdlib module needs nothing installed, and ":memory:" serves tests.
-Ingest is idempotent: rows are keyed by ingest.cloudtrail.event_key / invocation_key, so the
-same file read twice adds nothing. A CloudTrail row holds the indexed columns and the record
-itself; the full Event is built from the record when a query reads it (ingest/fastpath.py).
+CloudTrail events are stored in chunks (ingest/fastpath.py): a chunk holds one caller's records
+from consecutive source files as one blob, with their keys, times, action ids and source
+positions, so ingest writes a row per chunk rather than rows and index entries per event.
+Postings point from resources and Bedrock request ids to positions in chunks; calls that issue
+credentials (few, and they drive the session tree) are also kept on their own; per-caller
+counts, first/last seen and hours are kept as the records are read. A query picks chunks by
+caller (key, principal, session), by posting or by time bounds, and rebuilds the full Events of
+the matching records only. Ingest is idempotent: every event's key (ingest.cloudtrail.event_key)
+is checked against the store's, so the same file read twice, or the same event in two files, is
+stored once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import multiprocessing
 import sqlite3
-import tempfile
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -27,20 +35,20 @@ from graphscope.ingest.cloudtrail import (
     OTHER_LOG_DIRS,
     UNUSABLE,
     Event,
+    normalise_event,
     unusable_reason,
 )
 from graphscope.ingest.fastpath import (
     ACTION_COLUMNS,
     CALLER_COLUMNS,
-    ROW_COLUMNS,
-    SHORT_COLUMNS,
-    Batch,
+    KEY_BYTES,
+    Chunk,
     Dimensions,
-    Row,
-    event_batches,
-    event_from_blob,
-    event_row,
-    file_batches,
+    Source,
+    drop_events,
+    event_chunks,
+    posting,
+    source_chunks,
 )
 from graphscope.ingest.invocation_logs import Invocation, read_invocation_logs
 from graphscope.ingest.invocation_logs_cloudwatch import (
@@ -52,79 +60,53 @@ from graphscope.ingest.logs_s3 import is_s3_url, read_cloudtrail_s3, read_invoca
 from graphscope.progress import track
 
 EVENT_FIELDS = tuple(f.name for f in fields(Event))
-EVENT_COLUMNS = (
-    "key",
-    "time",
-    "source",
-    "name",
-    "account",
-    "region",
-    "principal",
-    "principal_type",
-    "access_key_id",
-    "session_created",
-    "issued_key",
-    "created_key",
-    "request_id",
-    "error_code",
-)
-"""Columns of the `events` view, which count_where and ad hoc SQL filter on. Underneath, a row
-of `event_rows` holds the key, time, caller and action ids (callers and actions are few and
-stored once), the rare credential columns and the record as a blob: a row is cheap to bind and
-to extract, and the full Event is built only when read (ingest/fastpath.py)."""
-_STORED_FIELDS = tuple(f for f in EVENT_FIELDS if f != "file")
-SCHEMA_VERSION = 3
+COUNT_COLUMNS = (*CALLER_COLUMNS, *ACTION_COLUMNS)
+"""Columns of the `event_counts` view (events counted per caller and action), which count_where
+filters on."""
+_STORED_FIELDS = tuple(f for f in EVENT_FIELDS if f not in ("file", "index"))
+SCHEMA_VERSION = 4
 """PRAGMA user_version of stores this code writes; a store of another version is refused."""
 _LOADING = -1
 """user_version while a first load into a file store runs without a write-ahead log."""
 INVOCATION_COLUMNS = tuple(f.name for f in fields(Invocation))
-_ROW_LIST = ", ".join(ROW_COLUMNS)
-_SHORT_LIST = ", ".join(SHORT_COLUMNS)
 _INV_SELECT = ", ".join(f'"{c}"' for c in INVOCATION_COLUMNS)
 _SEP = "\x1f"  # joins tuple columns (s3_refs); never appears in an ARN
-_BULK_ROWS = 20_000
-"""After this many rows of one load, and when the load is large next to the store, indexes are
-dropped and rebuilt at the end."""
 
-_EVENT_INDEXES = """
-CREATE INDEX IF NOT EXISTS ev_key_id ON event_rows(caller, time);
-CREATE INDEX IF NOT EXISTS ev_name ON event_rows(action);
-CREATE INDEX IF NOT EXISTS ev_issued ON event_rows(issued_key) WHERE issued_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS ev_created ON event_rows(created_key) WHERE created_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS ev_request ON event_rows(request_id) WHERE request_id IS NOT NULL;
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS ch_caller ON chunks(caller, lo);
+CREATE INDEX IF NOT EXISTS ch_resource ON chunk_resources(arn);
+CREATE INDEX IF NOT EXISTS ch_request ON chunk_requests(request_id);
 """
-_EVENT_INDEX_NAMES = ("ev_key_id", "ev_name", "ev_issued", "ev_created", "ev_request")
-"""No index on time alone: a time range is read per caller through (caller, time), callers
-being few, which saves a build over every row."""
-
-# Uniqueness (idempotent ingest) is kept by unique indexes rather than primary keys, so that a
-# bulk load can drop them, append rows in file order and rebuild them with one sort.
-_UNIQUE_INDEXES = """
-CREATE UNIQUE INDEX IF NOT EXISTS ev_pk ON event_rows(key);
-CREATE UNIQUE INDEX IF NOT EXISTS er_pk ON event_resources(arn, key);
-"""
-_VIEW_COLUMNS = ", ".join(
-    f"{'c' if c in CALLER_COLUMNS else 'a' if c in ACTION_COLUMNS else 'e'}.{c}"
-    for c in EVENT_COLUMNS
-)
-_INTEGERS = frozenset({"caller", "action", "idx"})
-_ROWS_DDL = ", ".join(
-    f"{c} {'INTEGER' if c in _INTEGERS else 'BLOB' if c == 'data' else 'TEXT'}" for c in ROW_COLUMNS
-)
-"""Declared types matter: an untyped `caller` would not let `caller IN (SELECT id ...)` use the
-(caller, time) index."""
+_INDEX_NAMES = ("ch_caller", "ch_resource", "ch_request")
+_BULK_CHUNKS = 2_000
+"""After this many chunks of one load, and when the load is large next to the store, the
+indexes are dropped and rebuilt at the end (one sort instead of a B-tree insert per row)."""
 _DIMS_DDL = (
     f"callers (id INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in CALLER_COLUMNS)})",
     f"actions (id INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in ACTION_COLUMNS)})",
 )
+_COUNT_VIEW_COLUMNS = ", ".join(
+    [f"c.{c}" for c in CALLER_COLUMNS] + [f"a.{c}" for c in ACTION_COLUMNS] + ["x.n"]
+)
 _SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS {_DIMS_DDL[0]};
 CREATE TABLE IF NOT EXISTS {_DIMS_DDL[1]};
-CREATE TABLE IF NOT EXISTS event_rows ({_ROWS_DDL}, file_id INTEGER);
-CREATE VIEW IF NOT EXISTS events AS SELECT {_VIEW_COLUMNS}, e.idx, e.data, e.file_id
-    FROM actions a CROSS JOIN event_rows e ON e.action = a.id JOIN callers c ON c.id = e.caller;
-CREATE TABLE IF NOT EXISTS event_resources (arn TEXT NOT NULL, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, caller INTEGER NOT NULL,
+    lo TEXT NOT NULL, hi TEXT NOT NULL, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunk_data (id INTEGER PRIMARY KEY, keys BLOB NOT NULL,
+    meta BLOB NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS chunk_resources (arn TEXT NOT NULL, chunk INTEGER NOT NULL,
+    pos BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS chunk_requests (request_id TEXT NOT NULL, chunk INTEGER NOT NULL,
+    pos INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunk_credentials (chunk INTEGER NOT NULL, pos INTEGER NOT NULL,
+    file TEXT NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS caller_actions (caller INTEGER NOT NULL, action INTEGER NOT NULL,
+    n INTEGER NOT NULL, PRIMARY KEY (caller, action)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS caller_hours (caller INTEGER NOT NULL, hour TEXT NOT NULL,
+    PRIMARY KEY (caller, hour)) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS event_counts AS SELECT {_COUNT_VIEW_COLUMNS}
+    FROM caller_actions x JOIN callers c ON c.id = x.caller JOIN actions a ON a.id = x.action;
 CREATE TABLE IF NOT EXISTS invocations ({", ".join(f'"{c}"' + (" TEXT PRIMARY KEY" if c == "key" else "") for c in INVOCATION_COLUMNS)});
 CREATE INDEX IF NOT EXISTS inv_identity ON invocations(identity_arn, time);
 CREATE INDEX IF NOT EXISTS inv_request ON invocations(request_id);
@@ -135,18 +117,10 @@ CREATE TABLE IF NOT EXISTS issues (file TEXT, idx INTEGER, reason TEXT, kind TEX
 """
 _CALLER_SQL = f"INSERT OR IGNORE INTO callers VALUES (?, {','.join('?' * len(CALLER_COLUMNS))})"
 _ACTION_SQL = f"INSERT OR IGNORE INTO actions VALUES (?, {','.join('?' * len(ACTION_COLUMNS))})"
-_RES_SQL = "INSERT OR IGNORE INTO event_resources VALUES (?, ?)"
-
-
-def _row_sql(table: str, file_id: int | None) -> tuple[str, str]:
-    """(short-row, full-row) INSERT statements; the file id, when given, as a literal: one
-    statement per file and nothing added per row."""
-    fid = "" if file_id is None else f", {int(file_id)}"
-    fcol = "" if file_id is None else ", file_id"
-    return (
-        f"INSERT OR IGNORE INTO {table} ({_SHORT_LIST}{fcol}) VALUES ({','.join('?' * len(SHORT_COLUMNS))}{fid})",
-        f"INSERT OR IGNORE INTO {table} ({_ROW_LIST}{fcol}) VALUES ({','.join('?' * len(ROW_COLUMNS))}{fid})",
-    )
+_CHUNK_SQL = "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)"
+_DATA_SQL = "INSERT INTO chunk_data VALUES (?, ?, ?, ?)"
+"""Chunk bounds and counts apart from their blobs: key_uses, span and the chunk choice of
+every query scan the small table only."""
 
 
 class EventStoreError(ValueError):
@@ -155,7 +129,7 @@ class EventStoreError(ValueError):
 
 @dataclass(slots=True)
 class IngestResult:
-    """One ingest call: the read statistics plus how many rows were new and how many repeats."""
+    """One ingest call: the read statistics plus how many events were new and how many repeats."""
 
     kind: str
     stats: ReadStats
@@ -180,19 +154,19 @@ class KeyUse:
 _STORED = attrgetter(*_STORED_FIELDS)
 
 
-def _event_row(e: Event, dims: Dimensions) -> tuple[Row, tuple[str, ...]]:
-    """A row for an Event given as such (add_events): its fields as a JSON array, which the
-    read path tells from a raw record (an object) by the first byte."""
-    return event_row(e, orjson.dumps(_STORED(e)), dims), e.resources
+def stored_fields(e: Event) -> tuple[Any, ...]:
+    """An Event given as such (add_events) is stored as its fields, an array, which the read
+    path tells from a raw record (an object)."""
+    return _STORED(e)
 
 
-def _row_event(file: str, index: int, data: bytes) -> Event:
-    """The Event of a stored row: rebuilt from the record (RecordError if that fails)."""
-    if data[:1] == b"[":
-        values = dict(zip(_STORED_FIELDS, orjson.loads(data), strict=True))
+def _item_event(item: Any, file: str, index: int) -> Event:
+    """The Event of a stored item: rebuilt from the record (RecordError if that fails)."""
+    if type(item) is list:
+        values = dict(zip(_STORED_FIELDS, item, strict=True))
         values["resources"] = tuple(values["resources"])
-        return Event(file=file, **values)
-    return event_from_blob(data, file, index)
+        return Event(file=file, index=index, **values)
+    return normalise_event(item, file, index)
 
 
 def _inv_row(i: Invocation) -> tuple:
@@ -207,85 +181,160 @@ def _row_inv(row: Sequence) -> Invocation:
     return Invocation(**values)
 
 
-FileRows = tuple[str, Iterable[Batch]]
-"""One source's batches of rows, named by the source file."""
+@dataclass(slots=True)
+class Task:
+    """Chunks of consecutive sources, with the callers and actions they introduced (worker
+    results carry them; in-process loads read them from the store's Dimensions). `checked`:
+    deduplicated against the store already (in-process loads share its key set)."""
+
+    chunks: Iterable[Chunk]
+    callers: list[tuple[Any, ...]] = field(default_factory=list)
+    actions: list[tuple[Any, ...]] = field(default_factory=list)
+    checked: bool = False
 
 
-def _cloudtrail_rows(
-    paths: Iterable[str | Path], stats: ReadStats, dims: Dimensions
-) -> Iterator[FileRows]:
-    for path in iter_log_files(paths, skip_dirs=OTHER_LOG_DIRS):
-        name = str(path)
-        yield name, file_batches(name, iter_raw_records(path, stats), stats, dims)
+def _sources(files: Iterable[str], stats: ReadStats) -> Iterator[Source]:
+    for name in files:
+        yield name, iter_raw_records(name, stats)
 
 
-def _write_batches(
-    db: sqlite3.Connection, batches: Iterable[Batch], dims: Dimensions, sql: tuple[str, str]
-) -> Iterator[int]:
-    """Insert rows (and the callers/actions they introduced); yields rows offered per batch."""
-    short_sql, full_sql = sql
-    for short, full, resources in batches:
-        callers, actions = dims.take_new()
-        if callers:
-            db.executemany(_CALLER_SQL, callers)
-        if actions:
-            db.executemany(_ACTION_SQL, actions)
-        db.executemany(short_sql, short)
-        if full:
-            db.executemany(full_sql, full)
-        db.executemany(_RES_SQL, resources)
-        yield len(short) + len(full)
+_TASK_BYTES = 2 * 1024 * 1024
+"""Files of one worker task: consecutive files up to this size on disk. A task's chunks come
+back whole, a few tasks are in flight, and the writer checks keys across tasks."""
 
 
-def _parse_to_shard(path: str, shard: str) -> ReadStats:
-    """Worker: parse one file into a scratch SQLite file (no indexes), so that the expensive
-    per-row binding happens in parallel and the writer copies rows in C with INSERT ... SELECT."""
+def _tasks(files: list[str], workers: int) -> list[list[str]]:
+    """Consecutive files grouped so that every worker gets several tasks."""
+    sizes = []
+    for f in files:
+        try:
+            sizes.append(Path(f).stat().st_size)
+        except OSError:
+            sizes.append(0)
+    target = max(1, min(_TASK_BYTES, sum(sizes) // (4 * workers)))
+    tasks: list[list[str]] = [[]]
+    total = 0
+    for f, size in zip(files, sizes, strict=True):
+        if total >= target:
+            tasks.append([])
+            total = 0
+        tasks[-1].append(f)
+        total += size
+    return [t for t in tasks if t]
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a load: a load allocates millions of
+    acyclic records and tuples (freed by reference counting), and each collection would walk
+    every object still held in open chunks, which cost more than parsing them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_WORKER_DIMS = Dimensions()
+"""A worker process's callers and actions: each is sent to the writer once per worker."""
+
+
+def _parse_task(files: list[str]) -> tuple[Task, ReadStats]:
+    """Worker: read files into encoded chunks; the writer only checks keys and stores them."""
     stats = ReadStats()
-    dims = Dimensions()
-    db = sqlite3.connect(shard)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute(f"CREATE TABLE event_rows ({_ROWS_DDL})")
-    db.execute("CREATE TABLE event_resources (arn TEXT, key TEXT)")
-    for ddl in _DIMS_DDL:
-        db.execute(f"CREATE TABLE {ddl}")
-    with db:
-        for _, rows in _cloudtrail_rows([path], stats, dims):
-            for _ in _write_batches(db, rows, dims, _row_sql("event_rows", None)):
-                pass
-    db.close()
-    return stats
+    with _no_cyclic_gc():
+        chunks = list(source_chunks(_sources(files, stats), stats, _WORKER_DIMS))
+    callers, actions = _WORKER_DIMS.take_new()
+    return Task(chunks, callers, actions), stats
 
 
-def _parallel_shards(
+def _parallel_tasks(
     files: list[str], workers: int, stats: ReadStats, progress: bool
-) -> Iterator[tuple[str, str]]:
-    """Parse files in child processes, a bounded number in flight; yield (shard, source file)
-    in file order."""
+) -> Iterator[Task]:
+    """Parse files in child processes, a bounded number of tasks in flight; yield their chunks
+    in file order (so the first copy of a repeated event is the one a one-process load keeps)."""
     # fork where the platform has it: children start at once and need no importable __main__
     # (they never touch the parent's SQLite connection); spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="graphscope-shards-") as tmp,
-        ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool,
-    ):
+    tasks = _tasks(files, workers)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         pending: deque = deque()
-        todo = enumerate(track(files, "reading CloudTrail") if progress else files)
+        todo = iter(track(tasks, "reading CloudTrail") if progress else tasks)
 
-        def submit(item: tuple[int, str] | None) -> None:
-            if item is not None:
-                shard = str(Path(tmp) / f"shard-{item[0]}.sqlite")
-                pending.append((shard, item[1], pool.submit(_parse_to_shard, item[1], shard)))
+        def submit(task: list[str] | None) -> None:
+            if task is not None:
+                pending.append(pool.submit(_parse_task, task))
 
-        for _ in range(2 * workers):
+        for _ in range(workers + 1):  # each finished task's chunks wait here in memory
             submit(next(todo, None))
         while pending:
-            shard, path, future = pending.popleft()
-            stats.merge(future.result())
-            yield shard, path
-            Path(shard).unlink(missing_ok=True)
+            task, task_stats = pending.popleft().result()
+            stats.merge(task_stats)
             submit(next(todo, None))
+            yield task
+
+
+def _split_keys(keys: bytes) -> list[bytes]:
+    """A chunk's key digests, one per event."""
+    return [keys[i : i + KEY_BYTES] for i in range(0, len(keys), KEY_BYTES)]
+
+
+def _without(chunk: Chunk, keys: list[bytes], seen: set[bytes]) -> Chunk | None:
+    """The chunk without the events whose keys are in `seen` (None if none is left)."""
+    return drop_events(chunk, {i for i, k in enumerate(keys) if k in seen})
+
+
+_WRITE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Chunk rows and postings waiting to be written together."""
+
+    offered: int = 0
+    size: int = 0
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    data: list[tuple[Any, ...]] = field(default_factory=list)
+    resources: list[tuple[str, int, bytes]] = field(default_factory=list)
+    requests: list[tuple[str, int, int]] = field(default_factory=list)
+    credentials: list[tuple[int, int, str, int, bytes]] = field(default_factory=list)
+
+    def add(self, cid: int, chunk: Chunk, state: _LoadState) -> None:
+        caller = chunk.caller
+        self.rows.append((cid, caller, chunk.lo, chunk.hi, chunk.n))
+        self.data.append((cid, chunk.keys, chunk.meta, chunk.data))
+        self.size += len(chunk.data)
+        self.resources.extend([(arn, cid, pos) for arn, pos in chunk.resources])
+        if chunk.requests:
+            self.requests.extend([(r, cid, pos) for r, pos in chunk.requests])
+        if chunk.credentials:
+            self.credentials.extend([(cid, *c) for c in chunk.credentials])
+        counts = state.counts
+        for action, n in chunk.actions.items():
+            counts[caller, action] += n
+        state.hours.update([(caller, h) for h in chunk.hours])
+
+    def write(self, db: sqlite3.Connection) -> int:
+        """Write the batch; returns the events offered."""
+        db.executemany(_CHUNK_SQL, self.rows)
+        db.executemany(_DATA_SQL, self.data)
+        db.executemany("INSERT INTO chunk_resources VALUES (?, ?, ?)", self.resources)
+        db.executemany("INSERT INTO chunk_requests VALUES (?, ?, ?)", self.requests)
+        db.executemany("INSERT INTO chunk_credentials VALUES (?, ?, ?, ?, ?)", self.credentials)
+        return self.offered
+
+
+@dataclass(slots=True)
+class _LoadState:
+    """What one load accumulates besides the chunks: the last chunk id, the per-caller
+    per-action counts and the (caller, hour) pairs, written once at its end."""
+
+    next_id: int
+    counts: Counter[tuple[int, int]] = field(default_factory=Counter)
+    hours: set[tuple[int, str]] = field(default_factory=set)
 
 
 class EventStore:
@@ -294,17 +343,18 @@ class EventStore:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         self.db = sqlite3.connect(self.path)
-        # for a new store (ignored by an existing one): rows carry ~1 KB records, and bigger
-        # pages mean fewer page writes and shorter scans when the indexes are built
+        # for a new store (ignored by an existing one): chunks are blobs of several KB, and
+        # bigger pages mean fewer overflow pages
         self.db.execute("PRAGMA page_size=16384")
         self.db.execute(
             "PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY"
         )
         self.db.execute("PRAGMA synchronous=OFF")
-        # index builds and probes of the unique keys: keep their working set in memory (256 MB)
-        self.db.execute("PRAGMA cache_size=-262144")
+        self.db.execute("PRAGMA cache_size=-65536")
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'events'")
+        tables = self.db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'chunks')"
+        )
         if version == _LOADING:
             self.db.close()
             raise EventStoreError(
@@ -318,12 +368,10 @@ class EventStore:
                 f"this one writes {SCHEMA_VERSION}); give a new --store path"
             )
         self.db.executescript(_SCHEMA)
-        self.db.executescript(_UNIQUE_INDEXES)
-        self.db.executescript(_EVENT_INDEXES)
+        self.db.executescript(_INDEXES)
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._key_uses: list[KeyUse] | None = None
-        self._file_ids: dict[str, int] = {}
-        self._paths: dict[int, str] | None = None
+        self._issuances: list[Event] | None = None
         self.dims = Dimensions()
         self._load_dimensions()
         self.read_issues: list[ReadIssue] = []
@@ -339,132 +387,140 @@ class EventStore:
             for ident, *values in self.db.execute(f"SELECT * FROM {table}"):
                 self.dims.known(kind, ident, tuple(values))
 
-    def _file_id(self, path: str) -> int:
-        fid = self._file_ids.get(path)
-        if fid is None:
-            self.db.execute("INSERT OR IGNORE INTO files (path) VALUES (?)", (path,))
-            fid = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()[0]
-            self._file_ids[path] = fid
-            self._paths = None
-        return fid
-
-    def _file_paths(self) -> dict[int, str]:
-        if self._paths is None:
-            self._paths = dict(self.db.execute("SELECT id, path FROM files"))
-        return self._paths
-
     # ingest -----------------------------------------------------------------------------------
     def add_events(self, events: Iterable[Event]) -> tuple[int, int]:
         """Insert events; returns (added, duplicates). Repeats of a stored key are ignored."""
+        stats = ReadStats()
 
-        def by_file() -> Iterator[FileRows]:
-            for file, group in itertools.groupby(events, key=attrgetter("file")):
-                yield file, event_batches(_event_row(e, self.dims) for e in group)
-
-        return self._insert(by_file())
+        added, dupes = self._insert([Task(event_chunks(events, self.dims, stats, stored_fields))])
+        return added, dupes + stats.duplicates
 
     def _load(self, steps: Iterable[int]) -> tuple[int, int]:
-        """Run a load (each step inserts rows and yields how many it offered); returns (added,
-        duplicates).
+        """Run a load (each step writes one source's chunks and yields how many events it
+        offered); returns (added, duplicates).
 
-        A big load (_BULK_ROWS rows, and at least a quarter of what the store holds) drops every
-        index, appends, then deduplicates and rebuilds them in single sorted passes: building an
-        index at once is several times cheaper than keeping it up to date row by row. Small
-        loads into a big store keep the indexes (INSERT OR IGNORE does the deduplication)."""
+        A big load (_BULK_CHUNKS chunks, and at least a quarter of what the store holds) drops
+        the indexes and rebuilds them at the end."""
         self._key_uses = None
+        self._issuances = None
         existing = self.event_count()
-        ev_mark = self.db.execute("SELECT coalesce(max(rowid), 0) FROM event_rows").fetchone()[0]
-        res_mark = self.db.execute(
-            "SELECT coalesce(max(rowid), 0) FROM event_resources"
-        ).fetchone()[0]
         # a first load into a file store has nothing to protect: skip the write-ahead log's
         # second copy of every page (a crash leaves a store that refuses to open, not a wrong one)
         fresh_file = existing == 0 and self.path != ":memory:"
         if fresh_file:  # marked until it completes, so an interrupted load is refused on open
             self.db.execute(f"PRAGMA user_version = {_LOADING}")
             self.db.execute("PRAGMA journal_mode=MEMORY")
-        seen = self._run_steps(steps, existing, ev_mark, res_mark)
+        with _no_cyclic_gc():
+            seen = self._run_steps(steps)
         if fresh_file:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         added = self.event_count() - existing
         return added, seen - added
 
-    def _run_steps(self, steps: Iterable[int], existing: int, ev_mark: int, res_mark: int) -> int:
+    def _run_steps(self, steps: Iterable[int]) -> int:
         seen = 0
         dropped = False
+        chunks_before = self._chunk_count()
         try:
             with self.db:
                 for n in steps:
                     seen += n
-                    if not dropped and seen >= _BULK_ROWS and seen * 4 >= existing:
-                        for name in (*_EVENT_INDEX_NAMES, "ev_pk", "er_pk"):
-                            self.db.execute(f"DROP INDEX IF EXISTS {name}")
-                        dropped = True
+                    if not dropped:
+                        loaded = self._chunk_count() - chunks_before
+                        if loaded >= _BULK_CHUNKS and loaded * 4 >= chunks_before:
+                            for name in _INDEX_NAMES:
+                                self.db.execute(f"DROP INDEX IF EXISTS {name}")
+                            dropped = True
         except BaseException:
             self._load_dimensions()  # callers/actions rolled back must be inserted again
             raise
+        finally:
+            self._seen = None
         if dropped:
-            self._rebuild_unique(ev_mark, res_mark)
-            self.db.executescript(_EVENT_INDEXES)
+            self.db.executescript(_INDEXES)
         return seen
 
-    def _rebuild_unique(self, ev_mark: int, res_mark: int) -> None:
-        """Recreate the unique indexes after a bulk load, first deleting the rows of this load
-        that repeat each other or rows already stored (one sort each, in SQLite)."""
-        try:
-            self.db.executescript(_UNIQUE_INDEXES)
-            return
-        except sqlite3.IntegrityError:
-            pass  # the load repeated events: remove the repeats, then index
-        with self.db:
-            for table, cols, mark in (
-                ("event_rows", "key", ev_mark),
-                ("event_resources", "arn, key", res_mark),
-            ):
-                self.db.execute(
-                    f"DELETE FROM {table} WHERE rowid > ? AND rowid NOT IN "
-                    f"(SELECT min(rowid) FROM {table} WHERE rowid > ? GROUP BY {cols})",
-                    (mark, mark),
-                )
-                if mark:
-                    self.db.execute(
-                        f"DELETE FROM {table} WHERE rowid > ? AND ({cols}) IN "
-                        f"(SELECT {cols} FROM {table} WHERE rowid <= ?)",
-                        (mark, mark),
-                    )
-        self.db.executescript(_UNIQUE_INDEXES)
+    def _chunk_count(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
 
-    def _insert_shards(self, shards: Iterable[tuple[str, str]]) -> tuple[int, int]:
-        """Copy rows from worker shard files (see _parse_to_shard) into the store."""
-        ev_sql = f"INSERT OR IGNORE INTO event_rows SELECT {_ROW_LIST}, ? FROM shard.event_rows"
+    def _seen_keys(self) -> set[bytes]:
+        """The keys of every stored event, while a load runs (dropped after it: 12 bytes of
+        key per event, read back from the chunks at the next load)."""
+        if self._seen is None:
+            seen: set[bytes] = set()
+            for (keys,) in self.db.execute("SELECT keys FROM chunk_data"):
+                seen.update(_split_keys(keys))
+            self._seen = seen
+        return self._seen
+
+    _seen: set[bytes] | None = None
+
+    def _write(self, source: Task, state: _LoadState) -> Iterator[int]:
+        """Store a task's chunks, dropping events already stored; yields the events offered
+        per batch of writes (a batch holds about _WRITE_BYTES of chunk data)."""
+        for dims_kind, rows in (("c", source.callers), ("a", source.actions)):
+            for ident, *values in rows:
+                self.dims.known(dims_kind, ident, tuple(values))  # refuses a collision
+        if source.callers:
+            self.db.executemany(_CALLER_SQL, source.callers)
+        if source.actions:
+            self.db.executemany(_ACTION_SQL, source.actions)
+        seen = self._seen_keys()
+        checked = source.checked
+        batch = _Batch()
+        for chunk in source.chunks:
+            batch.offered += chunk.n
+            if not checked:
+                keys = _split_keys(chunk.keys)
+                if not seen.isdisjoint(keys):
+                    got = _without(chunk, keys, seen)
+                    if got is None:
+                        continue
+                    chunk, keys = got, _split_keys(got.keys)
+                seen.update(keys)
+            state.next_id += 1
+            batch.add(state.next_id, chunk, state)
+            if batch.size >= _WRITE_BYTES:
+                yield batch.write(self.db)
+                batch = _Batch()
+        yield batch.write(self.db)
+
+    def _insert(self, sources: Iterable[Task]) -> tuple[int, int]:
+        """Load sources' chunks (in-process sources take their new callers and actions from
+        self.dims as each source ends)."""
+        state = _LoadState(self._chunk_count())
 
         def steps() -> Iterator[int]:
-            for shard, path in shards:
-                fid = self._file_id(path)
-                self.db.execute("ATTACH DATABASE ? AS shard", (shard,))
-                for kind, table in (("c", "callers"), ("a", "actions")):
-                    for ident, *values in self.db.execute(f"SELECT * FROM shard.{table}"):
-                        self.dims.known(kind, ident, tuple(values))  # refuses a collision
-                    self.db.execute(f"INSERT OR IGNORE INTO {table} SELECT * FROM shard.{table}")
-                self.db.execute(ev_sql, (fid,))
-                self.db.execute(
-                    "INSERT OR IGNORE INTO event_resources SELECT * FROM shard.event_resources"
-                )
-                n = self.db.execute("SELECT count(*) FROM shard.event_rows").fetchone()[0]
-                self.db.commit()
-                self.db.execute("DETACH DATABASE shard")
-                yield n
+            for source in sources:
+                yield from self._write(source, state)
+                if not source.callers and not source.actions:
+                    callers, actions = self.dims.take_new()
+                    if callers:
+                        self.db.executemany(_CALLER_SQL, callers)
+                    if actions:
+                        self.db.executemany(_ACTION_SQL, actions)
+            self._write_aggregates(state)
 
         return self._load(steps())
 
-    def _insert(self, files: Iterable[FileRows]) -> tuple[int, int]:
-        def steps() -> Iterator[int]:
-            for file, rows in files:
-                sql = _row_sql("event_rows", self._file_id(file))
-                yield from _write_batches(self.db, rows, self.dims, sql)
+    def _insert_checked(self, sources: Iterable[Source], stats: ReadStats) -> tuple[int, int]:
+        """Load sources in this process: the reader deduplicates against the store's keys as
+        it goes (the first copy in source order is kept), the writer only stores."""
 
-        return self._load(steps())
+        def tasks() -> Iterator[Task]:  # runs inside the load, which holds the key set
+            chunks = source_chunks(sources, stats, self.dims, self._seen_keys())
+            yield Task(chunks, checked=True)
+
+        return self._insert(tasks())
+
+    def _write_aggregates(self, state: _LoadState) -> None:
+        self.db.executemany(
+            "INSERT INTO caller_actions VALUES (?, ?, ?) ON CONFLICT (caller, action)"
+            " DO UPDATE SET n = n + excluded.n",
+            [(c, a, n) for (c, a), n in state.counts.items()],
+        )
+        self.db.executemany("INSERT OR IGNORE INTO caller_hours VALUES (?, ?)", state.hours)
 
     def add_invocations(self, invocations: Iterable[Invocation]) -> tuple[int, int]:
         sql = (
@@ -505,9 +561,8 @@ class EventStore:
     ) -> IngestResult:
         """Read CloudTrail files/folders (and s3:// URLs) into the store.
 
-        With workers > 1, local files are parsed and their rows extracted in that many child
-        processes while this process writes to SQLite (one writer); results equal a one-worker
-        load.
+        With workers > 1, local files are parsed and chunked in that many child processes while
+        this process stores the chunks (one writer); results equal a one-worker load.
         since/until (ISO) only narrow which S3 day folders are listed; local files are read whole."""
         all_paths = [str(p) for p in paths]
         urls = [p for p in all_paths if is_s3_url(p)]
@@ -524,15 +579,17 @@ class EventStore:
             result.added, result.duplicates = 0, 0
         elif workers > 1:
             files = [str(f) for f in iter_log_files(paths, skip_dirs=OTHER_LOG_DIRS)]
-            shards = _parallel_shards(files, workers, result.stats, progress)
-            result.added, result.duplicates = self._insert_shards(shards)
-        else:
-            sources = _cloudtrail_rows(paths, result.stats, self.dims)
-            if progress:
-                sources = track(sources, "reading CloudTrail files")
+            sources = _parallel_tasks(files, workers, result.stats, progress)
             result.added, result.duplicates = self._insert(sources)
+        else:
+            files = [str(f) for f in iter_log_files(paths, skip_dirs=OTHER_LOG_DIRS)]
+            if progress:
+                files = track(files, "reading CloudTrail files")
+            result.added, result.duplicates = self._insert_checked(
+                _sources(files, result.stats), result.stats
+            )
         result.added += s3_added
-        result.duplicates += s3_dupes
+        result.duplicates += s3_dupes + result.stats.duplicates
         self._record(result)
         return result
 
@@ -577,32 +634,98 @@ class EventStore:
         result = IngestResult(kind, ReadStats(), paths=[name])
         result.stats.files += 1
         result.stats.file_names.append(name)
-        result.added, result.duplicates = self._insert(
-            [(name, file_batches(name, records, result.stats, self.dims))]
-        )
+        result.added, result.duplicates = self._insert_checked([(name, records)], result.stats)
+        result.duplicates += result.stats.duplicates
         self._record(result)
         return result
 
     # queries ----------------------------------------------------------------------------------
-    def _events(self, where: str, params: Sequence = ()) -> Iterator[Event]:
-        """Events matching `where`, by time then key. The ordering must not tempt SQLite into
-        walking the whole (caller, time) index: `+time` forbids it."""
-        paths = self._file_paths()
-        failed: list[ReadIssue] = []
+    def _events(
+        self,
+        where: str,
+        params: Sequence = (),
+        since: str | None = None,
+        until: str | None = None,
+        actions: set[int] | None = None,
+        want: Callable[[Event], bool] | None = None,
+    ) -> Iterator[Event]:
+        """Events of the chunks matching `where`, within since/until, with one of `actions`,
+        and for which `want` holds, by time then key. Only chunks with a record in the time
+        range and action set are decoded, and only those records rebuilt."""
         rows = self.db.execute(
-            f"SELECT file_id, idx, data FROM event_rows WHERE {where} ORDER BY +time, key", params
+            f"SELECT id, meta, data FROM chunk_data WHERE id IN (SELECT id FROM chunks WHERE {where})",
+            params,
         )
-        try:
-            for file_id, index, data in rows:
-                file = paths.get(file_id, "?")
+        return self._read(rows, None, since, until, actions, want)
+
+    def _events_at(
+        self,
+        postings: str,
+        params: Sequence = (),
+        since: str | None = None,
+        until: str | None = None,
+        actions: set[int] | None = None,
+        want: Callable[[Event], bool] | None = None,
+    ) -> Iterator[Event]:
+        """Events at the (chunk, positions) a postings query returns: positions are one int
+        or an orjson list. Only those records are rebuilt."""
+        at: dict[int, set[int]] = {}
+        for chunk, pos in self.db.execute(postings, params):
+            got = at.setdefault(chunk, set())
+            if type(pos) is int:
+                got.add(pos)
+            else:
+                got.update(orjson.loads(pos))
+        ids = sorted(at)
+        out: list[Event] = []
+        for i in range(0, len(ids), 500):
+            batch = ids[i : i + 500]
+            rows = self.db.execute(
+                f"SELECT id, meta, data FROM chunk_data WHERE id IN ({','.join('?' * len(batch))})",
+                batch,
+            )
+            out.extend(self._read(rows, at, since, until, actions, want))
+        out.sort(key=attrgetter("time", "key"))
+        return iter(out)
+
+    def _read(
+        self,
+        rows: Iterable[tuple[int, bytes, bytes]],
+        at: dict[int, set[int]] | None,
+        since: str | None,
+        until: str | None,
+        actions: set[int] | None,
+        want: Callable[[Event], bool] | None,
+    ) -> Iterator[Event]:
+        """Events of chunk rows (id, meta, data), at the positions `at` gives for each chunk
+        (every position when None), filtered by time, action and `want`."""
+        failed: list[ReadIssue] = []
+        out: list[Event] = []
+        lo, hi = since or "", until or "\uffff"
+        for cid, meta, data in rows:
+            names, refs, idx, times, acts = orjson.loads(meta)
+            positions = range(len(times)) if at is None else sorted(at[cid])
+            picked = [
+                i
+                for i in positions
+                if lo <= times[i] <= hi and (actions is None or acts[i] in actions)
+            ]
+            if not picked:
+                continue
+            items = orjson.loads(data)
+            for i in picked:
+                file = names[refs[i]]
                 try:
-                    yield _row_event(file, index, data)
+                    e = _item_event(items[i], file, idx[i])
                 except UNUSABLE as exc:
                     reason = unusable_reason(exc)
-                    failed.append(ReadIssue(file, index, f"not readable back: {reason}"))
-        finally:
-            rows.close()
-            self._note_read_issues(failed)
+                    failed.append(ReadIssue(file, idx[i], f"not readable back: {reason}"))
+                    continue
+                if want is None or want(e):
+                    out.append(e)
+        self._note_read_issues(failed)
+        out.sort(key=attrgetter("time", "key"))
+        return iter(out)
 
     def _note_read_issues(self, issues: list[ReadIssue]) -> None:
         """Stored records whose Event cannot be rebuilt: never dropped silently, they join the
@@ -617,8 +740,11 @@ class EventStore:
                 [(i.file, i.index, i.reason) for i in new],
             )
 
+    def _action_ids(self, where: str, params: Sequence = ()) -> set[int]:
+        return {a for (a,) in self.db.execute(f"SELECT id FROM actions WHERE {where}", params)}
+
     def event_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM event_rows").fetchone()[0]
+        return self.db.execute("SELECT coalesce(sum(n), 0) FROM chunks").fetchone()[0]
 
     def invocation_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM invocations").fetchone()[0]
@@ -626,29 +752,35 @@ class EventStore:
     def events_by_keys(self, key_ids: Iterable[str]) -> Iterator[Event]:
         """Every event made with one of these access keys."""
         keys = sorted(set(key_ids))
+        out: list[Event] = []
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            yield from self._events(
-                f"caller IN (SELECT id FROM callers WHERE access_key_id IN ({marks}))", chunk
+            out.extend(
+                self._events(
+                    f"caller IN (SELECT id FROM callers WHERE access_key_id IN ({marks}))", chunk
+                )
             )
+        out.sort(key=attrgetter("time", "key"))
+        return iter(out)
 
     def events_by_principal(self, principal: str, since: str | None = None) -> Iterator[Event]:
         callers = "caller IN (SELECT id FROM callers WHERE principal = ?)"
         if since:
-            return self._events(f"{callers} AND time >= ?", (principal, since))
+            return self._events(f"{callers} AND hi >= ?", (principal, since), since=since)
         return self._events(callers, (principal,))
 
     def events_by_principal_prefix(
         self, prefix: str, since: str | None = None, until: str | None = None
     ) -> Iterator[Event]:
         """Events of every principal whose ARN starts with `prefix` (a role's sessions:
-        arn:aws:sts::A:assumed-role/R/), through the (caller, time) index."""
+        arn:aws:sts::A:assumed-role/R/), through the (caller, lo) index."""
         where = (
             "caller IN (SELECT id FROM callers WHERE principal >= ? AND principal < ?)"
-            " AND time >= ? AND time <= ?"
+            " AND hi >= ? AND lo <= ?"
         )
-        return self._events(where, (prefix, prefix + "\uffff", since or "", until or "9999"))
+        lo, hi = since or "", until or "9999"
+        return self._events(where, (prefix, prefix + "\uffff", lo, hi), since=lo, until=hi)
 
     def events_by_session(self, principal: str, session_created: str) -> Iterator[Event]:
         """Every event of one session, whatever key it used (console sessions rotate keys)."""
@@ -660,53 +792,78 @@ class EventStore:
     def events_for_resource(
         self, arn: str, since: str | None = None, until: str | None = None
     ) -> Iterator[Event]:
-        where = "key IN (SELECT key FROM event_resources WHERE arn = ?)"
-        params: list[str] = [arn]
-        if since:
-            where += " AND time >= ?"
-            params.append(since)
-        if until:
-            where += " AND time <= ?"
-            params.append(until)
-        return self._events(where, params)
+        return self._events_at(
+            "SELECT chunk, pos FROM chunk_resources WHERE arn = ?",
+            (posting(arn),),
+            since,
+            until,
+            want=lambda e: arn in e.resources,
+        )
 
     def events_between(self, since: str | None = None, until: str | None = None) -> Iterator[Event]:
         return self._events(
-            "caller IN (SELECT id FROM callers) AND time >= ? AND time <= ?",
-            (since or "", until or "9999"),
+            "hi >= ? AND lo <= ?", (since or "", until or "9999"), since=since, until=until
         )
 
     def events_named(self, pairs: Iterable[tuple[str, str]]) -> Iterator[Event]:
-        """Events with one of these (eventSource, eventName) pairs."""
+        """Events with one of these (eventSource, eventName) pairs: the callers that made them
+        are known from the counts, and only their chunks holding such a record are decoded."""
+        out: list[Event] = []
         for source, name in pairs:
-            yield from self._events(
-                "action IN (SELECT id FROM actions WHERE source = ? AND name = ?)", (source, name)
-            )
+            actions = self._action_ids("source = ? AND name = ?", (source, name))
+            if actions:
+                out.extend(self._chunks_with(actions))
+        return iter(out)
+
+    def _chunks_with(self, actions: set[int]) -> Iterator[Event]:
+        """Events with one of these actions: the chunks of the callers that made them (from
+        the counts), only the matching records rebuilt."""
+        marks = ",".join("?" * len(actions))
+        return self._events(
+            f"caller IN (SELECT caller FROM caller_actions WHERE action IN ({marks}))",
+            sorted(actions),
+            actions=actions,
+        )
 
     def issuances(self) -> Iterator[Event]:
-        """Successful calls that handed out credentials (STS) or created keys (IAM)."""
-        return self._events(
-            "rowid IN (SELECT rowid FROM event_rows WHERE issued_key IS NOT NULL UNION"
-            " SELECT rowid FROM event_rows WHERE created_key IS NOT NULL)"  # the partial indexes
-            " AND +action IN (SELECT id FROM actions WHERE error_code IS NULL)"
-        )
+        """Successful calls that handed out credentials (STS) or created keys (IAM): read from
+        their own copies, not from their chunks, and kept until the next ingest (every subject's
+        session tree starts from them)."""
+        if self._issuances is not None:
+            return iter(self._issuances)
+        failed: list[ReadIssue] = []
+        out: list[Event] = []
+        for file, index, data in self.db.execute("SELECT file, idx, data FROM chunk_credentials"):
+            try:
+                e = _item_event(orjson.loads(data), file, index)
+            except UNUSABLE as exc:
+                reason = unusable_reason(exc)
+                failed.append(ReadIssue(file, index, f"not readable back: {reason}"))
+                continue
+            if e.error_code is None and (e.issued_key or e.created_key):
+                out.append(e)
+        self._note_read_issues(failed)
+        out.sort(key=attrgetter("time", "key"))
+        self._issuances = out
+        return iter(out)
 
     def login_profile_changes(self) -> Iterator[Event]:
-        return self._events(
-            "action IN (SELECT id FROM actions WHERE source = 'iam.amazonaws.com' AND name IN"
-            " ('CreateLoginProfile', 'UpdateLoginProfile') AND error_code IS NULL)"
+        actions = self._action_ids(
+            "source = 'iam.amazonaws.com' AND name IN ('CreateLoginProfile', 'UpdateLoginProfile')"
+            " AND error_code IS NULL"
         )
+        return self._chunks_with(actions) if actions else iter(())
 
     def key_uses(self) -> list[KeyUse]:
         """Each (key, principal, session creation) seen, with first/last use and count.
 
-        One pass over the (caller, time) index, so the answer is kept until the next ingest."""
+        From the chunks' bounds and counts, so the answer is kept until the next ingest."""
         if self._key_uses is not None:
             return self._key_uses
         rows = self.db.execute(
             "SELECT c.access_key_id, c.principal, c.principal_type, c.session_created,"
-            " min(g.lo), max(g.hi), sum(g.n) FROM (SELECT caller, min(time) AS lo,"
-            " max(time) AS hi, count(*) AS n FROM event_rows GROUP BY caller) g"
+            " min(g.lo), max(g.hi), sum(g.n) FROM (SELECT caller, min(lo) AS lo,"
+            " max(hi) AS hi, sum(n) AS n FROM chunks GROUP BY caller) g"
             " JOIN callers c ON c.id = g.caller GROUP BY 1, 2, 3, 4"
         )
         self._key_uses = [KeyUse(*r) for r in rows]
@@ -714,12 +871,18 @@ class EventStore:
 
     def events_by_request_ids(self, request_ids: Iterable[str]) -> dict[str, Event]:
         """Bedrock calls by request id: the join from invocation-log records to CloudTrail
-        (only Bedrock events have their request id indexed)."""
+        (only Bedrock events have their request id posted)."""
         ids = sorted(set(request_ids))
         out: dict[str, Event] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            for e in self._events(f"request_id IN ({','.join('?' * len(chunk))})", chunk):
+            wanted = set(chunk)
+            marks = ",".join("?" * len(chunk))
+            for e in self._events_at(
+                f"SELECT chunk, pos FROM chunk_requests WHERE request_id IN ({marks})",
+                chunk,
+                want=lambda e, w=wanted: e.source == "bedrock.amazonaws.com" and e.request_id in w,
+            ):
                 out.setdefault(e.request_id or "", e)
         return out
 
@@ -743,34 +906,24 @@ class EventStore:
     def span(self, kind: str = "cloudtrail") -> tuple[str | None, str | None]:
         if kind != "cloudtrail":
             return self.db.execute("SELECT min(time), max(time) FROM invocations").fetchone()
-        # one probe of the (caller, time) index per caller at each end
-        return self.db.execute(
-            "SELECT min((SELECT min(time) FROM event_rows WHERE caller = c.id)),"
-            " max((SELECT max(time) FROM event_rows WHERE caller = c.id)) FROM callers c"
-        ).fetchone()
+        return self.db.execute("SELECT min(lo), max(hi) FROM chunks").fetchone()
 
     def hours_present(self) -> dict[tuple[str | None, str | None], set[str]]:
         """Per (account, region): the hours ('YYYY-MM-DDTHH') with at least one event."""
         out: dict[tuple[str | None, str | None], set[str]] = {}
-        where = {
-            i: (a, r) for i, a, r in self.db.execute("SELECT id, account, region FROM callers")
-        }
-        for caller, hour in self.db.execute(
-            "SELECT DISTINCT caller, substr(time, 1, 13) FROM event_rows"
+        for account, region, hour in self.db.execute(
+            "SELECT c.account, c.region, h.hour FROM caller_hours h JOIN callers c ON c.id = h.caller"
         ):
-            out.setdefault(where[caller], set()).add(hour)
+            out.setdefault((account, region), set()).add(hour)
         return out
 
     def count_where(self, where: str, params: Sequence = ()) -> int:
-        """Events matching `where` over the `events` view's columns. A condition on the action
-        and row columns only (how coverage asks: source, name) is counted from the action index
-        alone; one naming caller columns goes through the full view."""
-        by_action = "SELECT count(*) FROM actions a CROSS JOIN event_rows e ON e.action = a.id"
-        try:
-            return self.db.execute(f"{by_action} WHERE {where}", params).fetchone()[0]
-        except sqlite3.OperationalError:  # no such column: a caller column
-            row = self.db.execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchone()
-            return row[0]
+        """Events matching `where` over the `event_counts` view's columns (COUNT_COLUMNS: the
+        caller's and the action's), from the per-caller, per-action counts."""
+        row = self.db.execute(
+            f"SELECT coalesce(sum(n), 0) FROM event_counts WHERE {where}", params
+        ).fetchone()
+        return row[0]
 
     def issues(self, kind: str | None = None) -> list[ReadIssue]:
         q = (

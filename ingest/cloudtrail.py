@@ -188,6 +188,22 @@ def event_key(
 ) -> str:
     """eventID is unique per event and per account copy; the rest guards against exports that
     reuse or drop ids (test data, hand edits), so two different events never collapse."""
+    return key_digest(
+        event_id, time, source, name, account, access_key_id, principal, error_code
+    ).hex()
+
+
+def key_digest(
+    event_id: str | None,
+    time: str,
+    source: str,
+    name: str,
+    account: str | None,
+    access_key_id: str | None,
+    principal: str | None,
+    error_code: str | None,
+) -> bytes:
+    """event_key as its 12 raw bytes: what the event store keeps and deduplicates on."""
     raw = "|".join(
         (
             event_id or "",
@@ -200,7 +216,7 @@ def event_key(
             error_code or "",
         )
     )
-    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(raw.encode(), digest_size=12).digest()
 
 
 # requestParameters key -> ARN template; {v} is the value, used as-is when it already is an ARN.
@@ -231,7 +247,14 @@ _PARAM_ARNS: dict[str, tuple[str | None, str]] = {
 }
 
 
+_RESOURCE_PARAMS = frozenset({*_PARAM_ARNS, "bucketName", "name", "instancesSet"})
+"""Every requestParameters key _param_resources reads: a request naming none of them (most
+reads and lists) names no resource, decided with one set operation."""
+
+
 def _param_resources(source: str, region: str, account: str, params: dict[str, Any]) -> list[str]:
+    if params.keys().isdisjoint(_RESOURCE_PARAMS):
+        return []
     service = source.split(".", 1)[0]
     out: list[str] = []
     bucket = params.get("bucketName")

@@ -1,9 +1,12 @@
-"""Lean ingest: per CloudTrail record, only the values the event store indexes, plus the record.
+"""Lean ingest: per CloudTrail record, only what the event store indexes, records kept whole.
 
 Why: building a full Event (normalise_event, 37 fields) for every one of millions of records cost
 more than parsing them, while queries read back only the few events of a subject's tree. At
-ingest a record now yields a row of the indexed columns and the record itself as one orjson
-blob; the full Event is built from the blob when a query reads it (see graphscope.eventstore).
+ingest a record yields its dedup key, time, caller and action ids and resource ARNs; records are
+grouped into chunks, one caller's records from consecutive sources each, stored as one blob of
+encoded records with the chunk's postings (resources, Bedrock request ids, credential issuance)
+and counts, so the store writes a row per chunk, not per event. The full Event is built when a
+query reads a chunk.
 
 The lean extractor handles the common shape (a canonical delivery record that issues no
 credentials and creates no access key) and mirrors normalise_event's rules for it exactly; any
@@ -14,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -26,7 +29,7 @@ from graphscope.ingest.cloudtrail import (
     _param_resources,
     _principal,
     _safe_time,
-    event_key,
+    key_digest,
     normalise_event,
     unusable_reason,
 )
@@ -44,25 +47,6 @@ CALLER_COLUMNS = (
 and referenced by id from each row."""
 ACTION_COLUMNS = ("source", "name", "error_code")
 """What was called and how it ended: stored once (actions table), referenced by id."""
-ROW_COLUMNS = (
-    "key",
-    "time",
-    "caller",
-    "action",
-    "issued_key",
-    "created_key",
-    "request_id",
-    "idx",
-    "data",
-)
-"""An event row: the dedup key, the time, caller and action ids, the rare credential and
-request-id columns, the record's index in its file and the record as an orjson blob."""
-SHORT_COLUMNS = ("key", "time", "caller", "action", "idx", "data")
-"""Most rows have no issued/created key or request id: they are bound without those columns
-(each bound parameter, even a NULL, costs the sqlite3 module a lookup)."""
-
-Row = tuple[Any, ...]
-"""An event row: SHORT_COLUMNS (len 6) or ROW_COLUMNS (len 9)."""
 
 
 def _digest_id(raw: bytes) -> int:
@@ -130,10 +114,14 @@ def _s(v: Any) -> str | None:
 _BEDROCK = "bedrock.amazonaws.com"
 _KEY_MAKERS = frozenset({"CreateAccessKey", "CreateServiceSpecificCredential"})
 
+Fields = tuple[bytes, str, int, int, tuple[str, ...], str | None, bool]
+"""What the store keeps of a record besides the record: key digest, time, caller id, action id,
+resource ARNs, Bedrock request id, and whether it issued or created credentials."""
 
-def lean_row(rec: Any, index: int, dims: Dimensions) -> tuple[Row, tuple[str, ...]] | None:
-    """(row, resource ARNs) for a record of the common shape, or None when the record needs the
-    full normalise_event (renamed fields, odd types or times, issued credentials, new keys)."""
+
+def lean_fields(rec: Any, dims: Dimensions) -> Fields | None:
+    """Fields of a record of the common shape, or None when the record needs the full
+    normalise_event (renamed fields, odd types or times, issued credentials, new keys)."""
     if type(rec) is not dict:
         return None
     get = rec.get
@@ -191,7 +179,7 @@ def lean_row(rec: Any, index: int, dims: Dimensions) -> tuple[Row, tuple[str, ..
     if params:
         resources.extend(_param_resources(source, region or "", account or "", params))
     v = get("eventID")
-    key = event_key(
+    key = key_digest(
         v if type(v) is str and v else None,
         time,
         source,
@@ -207,90 +195,258 @@ def lean_row(rec: Any, index: int, dims: Dimensions) -> tuple[Row, tuple[str, ..
     )
     action = dims.action((source, name, error))
     arns = tuple(dict.fromkeys(resources)) if len(resources) > 1 else tuple(resources)
-    data = orjson.dumps(rec)
-    if source == _BEDROCK:  # request ids join invocation-log records to Bedrock calls
-        request_id = _s(get("requestID"))
-        if request_id:
-            return (
-                key,
-                time,
-                caller,
-                action,
-                None,
-                None,
-                request_id,
-                index,
-                data,
-            ), arns
-    return (key, time, caller, action, index, data), arns
+    request_id = _s(get("requestID")) if source == _BEDROCK else None
+    return key, time, caller, action, arns, request_id, False
 
 
-def full_row(rec: Any, file: str, index: int, dims: Dimensions) -> tuple[Row, tuple[str, ...], str]:
-    """(row, resources, time field) through normalise_event; raises RecordError as it does."""
-    e = normalise_event(rec, file, index)
-    return event_row(e, orjson.dumps(rec), dims), e.resources, e.time_field
-
-
-def event_row(e: Event, data: bytes, dims: Dimensions) -> Row:
-    """The row of a normalised Event, `data` being what rebuilds it (see event_from_blob)."""
+def event_fields(e: Event, dims: Dimensions) -> Fields:
+    """The fields of a normalised Event (the full path, and Events given as such)."""
     caller = dims.caller(
         (e.account, e.region, e.principal, e.principal_type, e.access_key_id, e.session_created)
     )
     action = dims.action((e.source, e.name, e.error_code))
     request_id = e.request_id if e.source == _BEDROCK else None
-    if e.issued_key or e.created_key or request_id:
-        return (
-            e.key,
-            e.time,
-            caller,
-            action,
-            e.issued_key,
-            e.created_key,
-            request_id,
-            e.index,
-            data,
-        )
-    return (e.key, e.time, caller, action, e.index, data)
+    key = e.key
+    digest = (
+        bytes.fromhex(key)
+        if len(key) == 24
+        else hashlib.blake2b(key.encode(), digest_size=12).digest()
+    )
+    return (
+        digest,
+        e.time,
+        caller,
+        action,
+        e.resources,
+        request_id,
+        bool(e.issued_key or e.created_key),
+    )
 
 
-Batch = tuple[list[Row], list[Row], list[tuple[str, str]]]
-"""Rows by shape (SHORT_COLUMNS, ROW_COLUMNS) and their (resource ARN, event key) rows."""
-BATCH = 5000
+def full_fields(rec: Any, file: str, index: int, dims: Dimensions) -> tuple[Fields, str]:
+    """(fields, time field used) through normalise_event; raises RecordError as it does."""
+    e = normalise_event(rec, file, index)
+    return event_fields(e, dims), e.time_field
 
 
-def file_batches(
-    file: str, raw: Iterable[tuple[int, Any]], stats: ReadStats, dims: Dimensions
-) -> Iterator[Batch]:
-    """Batches of rows from one source's raw records; unusable ones are counted in `stats` with
-    the reasons events_from gives. One loop, no per-record generator: this is the hot path."""
-    short: list[Row] = []
-    full: list[Row] = []
-    resources: list[tuple[str, str]] = []
-    lean = n = 0
+def posting(arn: str) -> str:
+    """The resource posting an ARN is found under: an S3 object under its bucket (objects are
+    many and each is touched rarely), anything else under itself. Reads filter exactly."""
+    at = arn.find(":s3:::")  # arn:<partition>:s3:::bucket/key
+    if 3 <= at <= 20 and arn.startswith("arn:") and arn.count(":", 0, at) == 1:
+        return arn.partition("/")[0]
+    return arn
+
+
+class Chunk(NamedTuple):
+    """One caller's events from consecutive sources, encoded for the store: key digests (12
+    bytes each), meta (orjson [source names, source of each event, index in its source, times,
+    action ids]) and data (orjson list of items: a raw record, or an Event's stored fields as
+    an array), plus postings (positions in the chunk) and counts."""
+
+    caller: int
+    lo: str
+    hi: str
+    n: int
+    keys: bytes
+    meta: bytes
+    data: bytes
+    resources: tuple[tuple[str, bytes], ...]  # (posting, orjson positions)
+    requests: tuple[tuple[str, int], ...]  # (Bedrock request id, position)
+    credentials: tuple[tuple[int, str, int, bytes], ...]
+    """Events that issued or created credentials: few, and they drive the session tree, so
+    each is also kept on its own (position, source, index, item) and read without the chunk."""
+    actions: dict[int, int]
+    hours: tuple[str, ...]
+
+
+Row = tuple[str, int, str, int, tuple[str, ...], str | None, bytes | None]
+"""An event in an open chunk: time, action id, source name, index, and what is posted:
+resource ARNs, Bedrock request id, and the encoded item when it issued credentials."""
+
+
+class Pending:
+    """A chunk being filled: its rows, and its key digests and encoded items appended to
+    growing buffers (the parsed record is let go at once, and no small object per event is
+    kept but the row: thousands of parsed records, or of orjson's generously sized outputs,
+    held until their chunk is cut cost more in memory traffic than the work itself)."""
+
+    __slots__ = ("data", "keys", "rows")
+
+    def __init__(self) -> None:
+        self.keys = bytearray()
+        self.data = bytearray(b"[")
+        self.rows: list[Row] = []
+
+
+KEY_BYTES = 12
+CHUNK_EVENTS = 4000
+"""A caller's chunk is cut at this many events: a read decodes a whole chunk's meta."""
+MAX_BUFFERED = 60_000
+"""Events held in open chunks before the big ones (or all) are cut. Chunks span sources so
+that per-chunk costs (a row, postings, encoding calls) are shared by many events."""
+_BIG = 64
+
+
+def encode_chunk(caller: int, pending: Pending) -> Chunk:
+    """A chunk from its pending events in source order."""
+    rows = pending.rows
+    times, actions, files, idx, arns, requests, creds = zip(*rows, strict=True)
+    names = list(dict.fromkeys(files))
+    if len(names) == 1:
+        refs: list[int] = [0] * len(files)
+    else:
+        at = {f: i for i, f in enumerate(names)}
+        refs = [at[f] for f in files]
+    by_arn: dict[str, list[int]] = {}
+    for pos, these in enumerate(arns):
+        for arn in these:
+            got = by_arn.get(arn)
+            if got is None:
+                by_arn[arn] = [pos]
+            elif got[-1] != pos:
+                got.append(pos)
+    posted: dict[str, list[int]] = {}
+    for arn, positions in by_arn.items():
+        key = posting(arn)
+        if key in posted:
+            posted[key] = sorted({*posted[key], *positions})
+        else:
+            posted[key] = positions
+    data = pending.data
+    data[-1:] = b"]"
+    return Chunk(
+        caller,
+        min(times),
+        max(times),
+        len(rows),
+        bytes(pending.keys),
+        orjson.dumps((names, refs, idx, times, actions)),
+        bytes(data),
+        tuple((arn, orjson.dumps(p)) for arn, p in sorted(posted.items())),
+        tuple((r, pos) for pos, r in enumerate(requests) if r),
+        tuple((pos, files[pos], idx[pos], c) for pos, c in enumerate(creds) if c is not None),
+        dict(Counter(actions)),
+        tuple(sorted({t[:13] for t in times})),
+    )
+
+
+def drop_events(chunk: Chunk, drop: set[int]) -> Chunk | None:
+    """The chunk without the events at positions `drop` (None if none is left): a repeat of a
+    stored event met by the writer."""
+    names, refs, idx, times, actions = orjson.loads(chunk.meta)
+    items = orjson.loads(chunk.data)
+    keys = chunk.keys
+    kept = [i for i in range(chunk.n) if i not in drop]
+    if not kept:
+        return None
+    new = {old: i for i, old in enumerate(kept)}
+    resources = []
+    for arn, positions in chunk.resources:
+        moved = [new[p] for p in orjson.loads(positions) if p in new]
+        if moved:
+            resources.append((arn, orjson.dumps(moved)))
+    kept_times = [times[i] for i in kept]
+    kept_actions = [actions[i] for i in kept]
+    return Chunk(
+        chunk.caller,
+        min(kept_times),
+        max(kept_times),
+        len(kept),
+        b"".join(keys[i * KEY_BYTES : (i + 1) * KEY_BYTES] for i in kept),
+        orjson.dumps(
+            (names, [refs[i] for i in kept], [idx[i] for i in kept], kept_times, kept_actions)
+        ),
+        orjson.dumps([items[i] for i in kept]),
+        tuple(resources),
+        tuple((r, new[p]) for r, p in chunk.requests if p in new),
+        tuple((new[p], *rest) for p, *rest in chunk.credentials if p in new),
+        dict(Counter(kept_actions)),
+        tuple(sorted({t[:13] for t in kept_times})),
+    )
+
+
+@dataclass(slots=True)
+class _Open:
+    """The chunks still being filled, by caller."""
+
+    chunks: dict[int, Pending] = field(default_factory=dict)
+    buffered: int = 0
+
+    def cut(self, caller: int) -> Chunk:
+        pending = self.chunks.pop(caller)
+        self.buffered -= len(pending.rows)
+        return encode_chunk(caller, pending)
+
+    def cut_some(self) -> Iterator[Chunk]:
+        """Cut the big chunks, or every chunk when small ones fill most of the buffer."""
+        big = [c for c, p in self.chunks.items() if len(p.rows) >= _BIG]
+        if sum(len(self.chunks[c].rows) for c in big) * 2 < self.buffered:
+            big = list(self.chunks)
+        for caller in big:
+            yield self.cut(caller)
+
+    def cut_all(self) -> Iterator[Chunk]:
+        for caller in list(self.chunks):
+            yield self.cut(caller)
+
+
+Source = tuple[str, Iterable[tuple[int, Any]]]
+"""A source's name and its (index, raw record) pairs."""
+
+
+def source_chunks(
+    sources: Iterable[Source],
+    stats: ReadStats,
+    dims: Dimensions,
+    seen: set[bytes] | None = None,
+) -> Iterator[Chunk]:
+    """Chunks from consecutive sources' raw records; unusable ones are counted in `stats` with
+    the reasons events_from gives, repeats of an event in `seen` or met before (the first one
+    in source order is kept) in stats.duplicates; `seen` gets the keys of the events taken.
+    One loop, no per-record generator: this is the hot path."""
+    open_ = _Open()
+    pending_of = open_.chunks
+    pending_get = pending_of.get
+    dumps = orjson.dumps
+    if seen is None:
+        seen = set()
+    seen_add = seen.add
+    lean = 0
     fields: Counter[str] = Counter()
     try:
-        for index, rec in raw:
-            got = lean_row(rec, index, dims)
-            if got is not None:
-                lean += 1
-                row, arns = got
-            else:
-                try:
-                    row, arns, time_field = full_row(rec, file, index, dims)
-                except UNUSABLE as exc:
-                    stats.skip(file, index, unusable_reason(exc))
+        for file, raw in sources:
+            for index, rec in raw:
+                got = lean_fields(rec, dims)
+                if got is not None:
+                    lean += 1
+                else:
+                    try:
+                        got, time_field = full_fields(rec, file, index, dims)
+                    except UNUSABLE as exc:
+                        stats.skip(file, index, unusable_reason(exc))
+                        continue
+                    fields[time_field] += 1
+                key, time, caller, action, arns, request_id, cred = got
+                if key in seen:
+                    stats.duplicates += 1
                     continue
-                fields[time_field] += 1
-            (short if len(row) == 6 else full).append(row)
-            if arns:
-                key = row[0]
-                resources.extend([(arn, key) for arn in arns])
-            n += 1
-            if n >= BATCH:
-                yield short, full, resources
-                short, full, resources, n = [], [], [], 0
-        if n:
-            yield short, full, resources
+                seen_add(key)
+                pending = pending_get(caller)
+                if pending is None:
+                    pending = pending_of[caller] = Pending()
+                pending.keys += key
+                item = dumps(rec)
+                pending.data += item
+                pending.data += b","
+                rows = pending.rows
+                rows.append((time, action, file, index, arns, request_id, item if cred else None))
+                open_.buffered += 1
+                if len(rows) >= CHUNK_EVENTS:
+                    yield open_.cut(caller)
+                elif open_.buffered >= MAX_BUFFERED:
+                    yield from open_.cut_some()
+        yield from open_.cut_all()
     finally:
         if lean:
             fields["eventTime"] += lean
@@ -298,22 +454,38 @@ def file_batches(
         stats.time_fields.update(fields)
 
 
-def event_batches(rows: Iterable[tuple[Row, tuple[str, ...]]]) -> Iterator[Batch]:
-    """Batches of rows made elsewhere (Events given as such)."""
-    short: list[Row] = []
-    full: list[Row] = []
-    resources: list[tuple[str, str]] = []
-    for row, arns in rows:
-        (short if len(row) == 6 else full).append(row)
-        resources.extend((arn, row[0]) for arn in arns)
-        if len(short) + len(full) >= BATCH:
-            yield short, full, resources
-            short, full, resources = [], [], []
-    if short or full:
-        yield short, full, resources
+def file_chunks(
+    file: str, raw: Iterable[tuple[int, Any]], stats: ReadStats, dims: Dimensions
+) -> Iterator[Chunk]:
+    """Chunks of one source (see source_chunks)."""
+    return source_chunks([(file, raw)], stats, dims)
 
 
-def event_from_blob(blob: bytes, file: str, index: int) -> Event:
-    """The full Event of a stored record; RecordError (or a TypeError...) if it cannot be
-    rebuilt, which the store reports."""
-    return normalise_event(orjson.loads(blob), file, index)
+def event_chunks(
+    events: Iterable[Event], dims: Dimensions, stats: ReadStats, item: Callable[[Event], Any]
+) -> Iterator[Chunk]:
+    """Chunks of Events given as such, each stored as `item(event)`."""
+    open_ = _Open()
+    seen: set[bytes] = set()
+    for e in events:
+        key, time, caller, action, arns, request_id, cred = event_fields(e, dims)
+        if key in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(key)
+        pending = open_.chunks.get(caller)
+        if pending is None:
+            pending = open_.chunks[caller] = Pending()
+        data = orjson.dumps(item(e))
+        pending.keys += key
+        pending.data += data
+        pending.data += b","
+        pending.rows.append(
+            (time, action, e.file, e.index, arns, request_id, data if cred else None)
+        )
+        open_.buffered += 1
+        if len(pending.rows) >= CHUNK_EVENTS:
+            yield open_.cut(caller)
+        elif open_.buffered >= MAX_BUFFERED:
+            yield from open_.cut_some()
+    yield from open_.cut_all()

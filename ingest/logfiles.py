@@ -65,6 +65,7 @@ class ReadStats:
     files: int = 0
     records: int = 0
     skipped: int = 0
+    duplicates: int = 0  # records repeating one read earlier in the same load (the first is kept)
     issues: list[ReadIssue] = field(default_factory=list)
     issues_per_file: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
@@ -76,6 +77,7 @@ class ReadStats:
         self.files += other.files
         self.records += other.records
         self.skipped += other.skipped
+        self.duplicates += other.duplicates
         self.issues.extend(other.issues)
         self.issues_per_file.update(other.issues_per_file)
         self.formats.update(other.formats)
@@ -248,6 +250,15 @@ def iter_raw_records(
                             name, index, f"enormous record (over {MAX_RECORD_BYTES} bytes) skipped"
                         )
                         continue
+                if (
+                    type(rec) is dict
+                    and "eventName" in rec
+                    and "CloudTrailEvent" not in rec
+                    and "eventJson" not in rec
+                    and "eventJSON" not in rec
+                ):
+                    yield index, rec  # a plain record: what unwrap would return, sooner
+                    continue
                 try:
                     yield index, unwrap(rec)
                 except orjson.JSONDecodeError as exc:

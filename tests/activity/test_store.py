@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from graphscope.eventstore import EventStore
@@ -72,28 +73,62 @@ def test_parallel_ingest_gives_the_same_store(tmp_path: Path) -> None:
 def test_bulk_loads_deduplicate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    """A bulk load drops the unique indexes and rebuilds them: repeats inside the load and
-    repeats of stored events must still be dropped, and the store equal a row-by-row load."""
+    """A bulk load drops the indexes and rebuilds them; repeats inside the load and repeats of
+    stored events must still be dropped, and the store equal a chunk-by-chunk load."""
     import graphscope.eventstore as es
 
     reference = EventStore()
     reference.ingest_cloudtrail([INCIDENT])
-    monkeypatch.setattr(es, "_BULK_ROWS", 5)  # every load here is "bulk"
+    monkeypatch.setattr(es, "_BULK_CHUNKS", 2)  # every load here is "bulk"
     store = EventStore(tmp_path / "bulk.sqlite")
     # the same folder twice in one load: 31 new, 31 repeats
     first = store.ingest_cloudtrail([INCIDENT, INCIDENT], workers=workers)
     assert (first.added, first.duplicates) == (31, 31)
     again = store.ingest_cloudtrail([INCIDENT], workers=workers)  # repeats of stored rows
     assert (again.added, again.duplicates) == (0, 31)
+    assert store.event_count() == 31
     assert list(store.events_between()) == list(reference.events_between())
     bucket = [e.key for e in store.events_for_resource("arn:aws:s3:::training-data-444")]
     assert bucket == [
         e.key for e in reference.events_for_resource("arn:aws:s3:::training-data-444")
     ]
-    n = store.db.execute("SELECT count(*) FROM event_resources").fetchone()[0]
-    assert n == reference.db.execute("SELECT count(*) FROM event_resources").fetchone()[0]
+    assert store.key_uses() == reference.key_uses()
+    assert store.hours_present() == reference.hours_present()
+    count = "SELECT sum(n) FROM caller_actions"
+    assert store.db.execute(count).fetchone() == reference.db.execute(count).fetchone() == (31,)
     names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"ev_pk", "er_pk", "ev_key_id", "ev_name"} <= names
+    assert {"ch_caller", "ch_resource", "ch_request"} <= names
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_same_event_in_two_files_is_stored_once(tmp_path: Path, workers: int) -> None:
+    """An event delivered in two different files (an organisation trail and an account trail,
+    an export beside the delivery) counts once, in a later load and inside one load; with
+    workers the writer drops the repeats from the chunks the workers made."""
+    src = next(INCIDENT.rglob("*_inc0001.json"))
+    records = orjson.loads(src.read_bytes())["Records"]
+    (tmp_path / "copy.json").write_bytes(orjson.dumps({"Records": records[2:5]}))
+    (tmp_path / "lines.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in records[4:7]))
+    store = EventStore()
+    first = store.ingest_cloudtrail([src])
+    later = store.ingest_cloudtrail([tmp_path / "copy.json"], workers=workers)
+    assert (later.added, later.duplicates) == (0, 3)
+    both = EventStore()
+    one_load = both.ingest_cloudtrail(
+        [tmp_path / "copy.json", tmp_path / "lines.jsonl", src], workers=workers
+    )
+    assert (one_load.added, one_load.duplicates) == (first.added, 1 + 5)
+    assert both.event_count() == store.event_count() == first.added
+    assert [e.key for e in both.events_between()] == [e.key for e in store.events_between()]
+    assert sum(u.count for u in both.key_uses()) == first.added
+    kept = {(Path(e.file).name, e.index) for e in both.events_between() if e.file != str(src)}
+    assert kept == {
+        ("copy.json", 0),
+        ("copy.json", 1),
+        ("copy.json", 2),
+        ("lines.jsonl", 1),
+        ("lines.jsonl", 2),
+    }
 
 
 def test_store_of_another_version_is_refused(tmp_path: Path) -> None:
