@@ -16,6 +16,9 @@
 // acting with their role) are stored: CAN_ASSUME / CAN_PASS_ROLE_TO / CAN_ACCESS relationships
 // with `identity` (who it makes you), `limit`, `granted_by`, and the full steps (step_src,
 // step_edge, step_dst, step_by); `graphscope path --backend neo4j` searches them in Cypher.
+// A hop's long lists (a `limit` of hundreds of actions) are stored once, in a GsList node: the
+// property then holds that node's id and is named in the hop's `_lists`; the last query shows
+// how to read one back.
 
 // name: sessions derived from a key
 // Every credential the key obtained, directly or through sessions it created, with the role.
@@ -96,7 +99,8 @@ ORDER BY kind, id;
 // the walk goes on from it), and each step with the statement behind it.
 MATCH (p:GsNode {id: $principal})-[h]->(entry:GsNode)
 WHERE h.identity IS NOT NULL AND h.move >= 0
-RETURN type(h) AS hop, entry.id AS entry, h.identity AS becomes, h.limit AS limit,
+RETURN type(h) AS hop, entry.id AS entry, h.identity AS becomes,
+       coalesce(head(COLLECT { MATCH (l:GsList {id: h.limit}) RETURN l.items }), h.limit) AS limit,
        h.conditional AS conditional,
        [i IN range(0, size(h.step_dst) - 1) |
         [h.step_src[i], h.step_edge[i], h.step_dst[i], h.step_by[i]]] AS steps

@@ -23,7 +23,12 @@ from graphscope.queries.activity import build_activity, overlay_activity
 from graphscope.store.base import GraphStore
 from graphscope.store.cypher import rel_type
 from graphscope.store.neo4j import Neo4jGraphStore
-from graphscope.store.paths import drop_stale_hops, mark_hops_written, walkable_hop_edges
+from graphscope.store.paths import (
+    any_hops_stored,
+    drop_stale_hops,
+    mark_hops_written,
+    walkable_hop_edges,
+)
 from graphscope.workspace import Workspace
 
 _STALE_BATCH = 200  # identities whose earlier hops are checked per statement
@@ -74,22 +79,25 @@ def identity_hop_edges(
     """Every identity hop of the inventory as a walkable edge (graphscope.store.paths), one
     identity at a time; `counted[0]` counts them as they stream, `timed[0]` adds up the seconds
     spent deriving them. On Neo4j, hops an earlier push wrote that the inventory no longer
-    gives are deleted as the stream passes their identity (a batch of identities at a time)."""
+    gives are deleted as the stream passes their identity (a batch of identities at a time);
+    a database holding no hops yet (a first push) has none to check."""
     if ws.engine is None:
         return
+    stored = target if isinstance(target, Neo4jGraphStore) and any_hops_stored(target) else None
     keep: dict[str, set[tuple[str, str, str]]] = {}
     for node in sorted(ws.engine.inputs.principals(), key=lambda n: n.id):
         t0 = time.perf_counter()
         edges = walkable_hop_edges(ws.engine, node.id)
         timed[0] += time.perf_counter() - t0
         counted[0] += len(edges)
-        keep[node.id] = {(rel_type(e.kind), e.dst, e.key) for e in edges}
-        if isinstance(target, Neo4jGraphStore) and len(keep) >= _STALE_BATCH:
-            drop_stale_hops(target, keep)
-            keep = {}
+        if stored is not None:
+            keep[node.id] = {(rel_type(e.kind), e.dst, e.key) for e in edges}
+            if len(keep) >= _STALE_BATCH:
+                drop_stale_hops(stored, keep)
+                keep = {}
         yield from edges
-    if isinstance(target, Neo4jGraphStore) and keep:
-        drop_stale_hops(target, keep)
+    if stored is not None and keep:
+        drop_stale_hops(stored, keep)
 
 
 def push(ws: Workspace, target: GraphStore) -> PushResult:

@@ -7,19 +7,25 @@ property keys and attacker-controlled ids, travels as a parameter.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graphscope.model import Edge, Node
-from graphscope.schema import EDGE_KINDS, NODE_KINDS, Component
+from graphscope.schema import EDGE_KINDS, NODE_KINDS, Component, EdgeFamily
 
 BASE_LABEL = "GsNode"
 """Every graphscope node carries it: the one label its unique id constraint hangs on."""
 
 META_LABEL = "GsMeta"
 """Bookkeeping nodes (what `neo4j push` materialised): not GsNodes, so no query sees them."""
+
+LIST_LABEL = "GsList"
+"""Long lists that many identity hops share (`limit`: up to hundreds of actions, one of a
+handful of distinct lists) are stored once, in a node of this label keyed by a
+hash of their content; the relationship holds the key. Not a GsNode: no graph query sees it."""
 
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -31,8 +37,10 @@ SEQ = "_seq"  # insertion order, so iteration order matches the embedded store
 OBSERVED_ONLY = "_observed"  # true on nodes known only from logs (the activity overlay)
 OBSERVED_KEYS = "_observed_keys"  # data properties the logs, not the inventory, gave a node
 PAIR = "_pair"  # _seq of the first edge between the same two nodes (networkx's adjacency order)
+LISTS = "_lists"  # names of a relationship's properties that hold a LIST_LABEL key
+SHARED_MIN = 16  # lists of this many items or more are stored once (LIST_LABEL)
 _NODE_RESERVED = frozenset({*NODE_CORE, JSON_KEYS, ORDER, SEQ, OBSERVED_ONLY, OBSERVED_KEYS})
-_EDGE_RESERVED = frozenset({*EDGE_CORE, JSON_KEYS, ORDER, SEQ, PAIR})
+_EDGE_RESERVED = frozenset({*EDGE_CORE, JSON_KEYS, ORDER, SEQ, PAIR, LISTS})
 _ESCAPE = "p:"  # prefix for a data property whose name collides with a reserved one
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -81,9 +89,11 @@ def _native(value: Any) -> bool:
         if not value:
             return True
         first = type(value[0])
-        return first in (str, bool, int, float) and all(
-            type(v) is first and _native(v) for v in value
-        )
+        if first not in (str, bool, int, float) or any(type(v) is not first for v in value):
+            return False
+        if first is str:  # one encode for the whole list: the push checks millions of them
+            return _utf8("".join(value))
+        return first is not int or all(_INT64[0] <= v <= _INT64[1] for v in value)
     return False  # None (Neo4j drops null properties), dicts, tuples, mixed lists
 
 
@@ -171,10 +181,56 @@ def node_from(stored: dict[str, Any], inventory_view: bool = False) -> Node:
     )
 
 
-def edge_row(edge: Edge, seq: int, pair: int) -> dict[str, Any]:
+def edge_row(
+    edge: Edge, seq: int, pair: int, shared: dict[str, list[Any]] | None = None
+) -> dict[str, Any]:
+    """The full property map of one relationship. On derived identity hops (the potential
+    family: millions of them repeat a handful of `limit` lists), long lists (data, or the
+    property order) are replaced by their LIST_LABEL key and added to `shared` (key -> items)
+    for the caller to store; the same content always gets the same key, so an unchanged edge
+    compares equal. Structural and observed relationships keep every value in place."""
     row = encode_props(edge.props, _EDGE_RESERVED, f"{edge.kind} {edge.src} -> {edge.dst}")
     row.update(key=edge.key, _seq=seq, _pair=pair)
+    if EDGE_KINDS[edge.kind].family is not EdgeFamily.POTENTIAL:
+        return row
+    refs: list[str] = []
+    for name, value in row.items():
+        if isinstance(value, list) and len(value) >= SHARED_MIN:
+            key = list_key(value)
+            if shared is not None:
+                shared[key] = value
+            row[name] = key
+            refs.append(name)
+    if refs:
+        row[LISTS] = refs
     return row
+
+
+def list_key(items: list[Any]) -> str:
+    """Content key of a shared list: JSON keeps 1, 1.0, "1" and true apart."""
+    return "list:" + hashlib.sha256(json.dumps(items).encode()).hexdigest()[:40]
+
+
+def list_refs(stored: Mapping[str, Any]) -> list[str]:
+    """The LIST_LABEL keys a stored relationship map (or a projection of it) refers to."""
+    return [stored[name] for name in stored.get(LISTS) or () if name in stored]
+
+
+def with_lists(stored: Mapping[str, Any], lists: Mapping[str, list[Any]]) -> dict[str, Any]:
+    """A stored relationship map with its shared lists put back in place (`lists`: key ->
+    items); raises KeyError naming the key when one is missing from the database."""
+    names = stored.get(LISTS)
+    if not names:
+        return dict(stored)
+    out = {k: v for k, v in stored.items() if k != LISTS}
+    for name in names:
+        if name not in stored:  # a projection that left it out
+            continue
+        try:
+            out[name] = lists[stored[name]]
+        except KeyError:
+            raise KeyError(f"shared list {stored[name]!r} ({name}) is missing") from None
+    return out
 
 
 def edge_from(src: str, dst: str, rel: str, stored: dict[str, Any]) -> Edge:

@@ -22,6 +22,7 @@ from graphscope.store.cypher import (
     BASE_LABEL,
     COMPONENT_LABELS,
     KIND_OF_REL,
+    LIST_LABEL,
     META_LABEL,
     OBSERVED_KEYS,
     OBSERVED_ONLY,
@@ -29,12 +30,14 @@ from graphscope.store.cypher import (
     SEQ,
     edge_from,
     edge_row,
+    list_refs,
     node_from,
     node_label,
     node_labels,
     node_row,
     rel_type,
     same_node_state,
+    with_lists,
 )
 from graphscope.store.memory import merge_node
 
@@ -62,6 +65,7 @@ def schema_statements() -> list[str]:
         f"CREATE CONSTRAINT gs_node_id IF NOT EXISTS FOR (n:{BASE_LABEL}) REQUIRE n.id IS UNIQUE",
         f"CREATE INDEX gs_node_kind IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n.kind)",
         f"CREATE INDEX gs_node_name IF NOT EXISTS FOR (n:{BASE_LABEL}) ON (n.name)",
+        f"CREATE CONSTRAINT gs_list_id IF NOT EXISTS FOR (l:{LIST_LABEL}) REQUIRE l.id IS UNIQUE",
     ]
     for kind in NODE_KINDS:
         label = node_label(kind)
@@ -109,6 +113,8 @@ class Neo4jGraphStore:
         self._nodes: dict[str, Node | None] = {}
         self._by_kinds: dict[frozenset[str] | None, list[Node]] = {}
         self._adj: dict[tuple[str, str], list[Edge]] = {}
+        # shared lists read or written (content-addressed: a key's items never change)
+        self._lists: dict[str, list[Any]] = {}
         if ensure_schema:
             self.ensure_schema()
         self._seq: int | None = None  # read on the first write that creates something
@@ -161,6 +167,18 @@ class Neo4jGraphStore:
         self._eseq += 1
         return self._eseq
 
+    def with_lists(self, stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Stored relationship maps with their shared lists (LIST_LABEL) put back, reading the
+        ones not seen before in one statement."""
+        missing = sorted({k for m in stored for k in list_refs(m) if k not in self._lists})
+        if missing:
+            for r in self._read(
+                f"UNWIND $ids AS id MATCH (l:{LIST_LABEL} {{id: id}}) RETURN id, l.items AS items",
+                ids=missing,
+            ):
+                self._lists[r["id"]] = r["items"]
+        return [with_lists(m, self._lists) for m in stored]
+
     def refresh(self) -> None:
         """Forget cached reads."""
         self._nodes.clear()
@@ -179,7 +197,9 @@ class Neo4jGraphStore:
                 records, _, _ = self.driver.execute_query(stmt, database_=self.database)
                 if not records or records[0]["c"] == 0:
                     break
-        self.driver.execute_query(f"MATCH (m:{META_LABEL}) DELETE m", database_=self.database)
+        for label in (META_LABEL, LIST_LABEL):
+            self.driver.execute_query(f"MATCH (m:{label}) DELETE m", database_=self.database)
+        self._lists.clear()
         self._seq = self._eseq = None
         self.refresh()
 
@@ -274,11 +294,11 @@ class Neo4jGraphStore:
 
     def _upsert_edge_batch(self, chunk: list[Edge]) -> None:
         incoming: dict[tuple[str, str, str, str], Edge] = {}
-        for edge in chunk:
+        for edge in chunk:  # props are only ever replaced key by key: a shallow copy will do
             if edge.ident in incoming:
                 incoming[edge.ident].props.update(edge.props)
             else:
-                incoming[edge.ident] = copy.deepcopy(edge)
+                incoming[edge.ident] = Edge(edge.src, edge.dst, edge.kind, edge.key, {**edge.props})
         ends = list(dict.fromkeys(x for e in incoming.values() for x in (e.src, e.dst)))
         present = {
             r["id"]
@@ -295,12 +315,13 @@ class Neo4jGraphStore:
         first_of_pair: dict[tuple[str, str], int] = {}
         stored: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         eids: dict[tuple[str, str, str, str], str] = {}
-        for r in self._read(
+        rows = self._read(
             f"UNWIND $pairs AS r MATCH (a:{BASE_LABEL} {{id: r[0]}})-[e]->"
             f"(b:{BASE_LABEL} {{id: r[1]}}) "
             "RETURN r[0] AS s, r[1] AS d, type(e) AS t, elementId(e) AS eid, e {.*} AS p",
             pairs=[list(p) for p in pairs],
-        ):
+        )
+        for r in rows:
             pair = (r["s"], r["d"])
             if r["p"].get(PAIR) is not None:
                 first_of_pair[pair] = min(first_of_pair.get(pair, r["p"][PAIR]), r["p"][PAIR])
@@ -308,23 +329,37 @@ class Neo4jGraphStore:
             if kind is not None:
                 ident = (r["s"], r["d"], kind, r["p"].get("key", ""))
                 stored[ident], eids[ident] = r["p"], r["eid"]
+        full = dict(zip(stored, self.with_lists(list(stored.values())), strict=True))
         created: dict[str, list[dict[str, Any]]] = defaultdict(list)
         changed: list[dict[str, Any]] = []
+        shared: dict[str, list[Any]] = {}
         for edge in incoming.values():  # in the caller's order: it becomes the iteration order
             old = stored.get(edge.ident)
             if old is None:
                 seq = self._next_edge_seq()
                 pair = first_of_pair.setdefault((edge.src, edge.dst), seq)
-                row = edge_row(edge, seq, pair)
+                row = edge_row(edge, seq, pair, shared)
                 created[edge.kind].append({"src": edge.src, "dst": edge.dst, "props": row})
                 continue
-            merged = edge_from(edge.src, edge.dst, rel_type(edge.kind), old)
+            merged = edge_from(edge.src, edge.dst, rel_type(edge.kind), full[edge.ident])
             merged.props.update(edge.props)
-            row = edge_row(merged, old[SEQ], old.get(PAIR, old[SEQ]))
+            row = edge_row(merged, old[SEQ], old.get(PAIR, old[SEQ]), shared)
             if not same_node_state(row, old):
                 changed.append({"eid": eids[edge.ident], "props": row})
 
+        # every list a written row refers to, MERGEd in the same transaction: cheap (a handful
+        # per batch) and safe when another writer cleared the database since it was cached
+        sent = [x["props"] for rs in created.values() for x in rs] + [x["props"] for x in changed]
+        used = sorted({k for r in sent for k in list_refs(r)})
+        new_lists = [{"id": k, "items": shared[k]} for k in used]
+
         def work(tx: ManagedTransaction) -> None:
+            if new_lists:  # MERGE: another batch or push may have stored the same list
+                tx.run(
+                    f"UNWIND $lists AS l MERGE (x:{LIST_LABEL} {{id: l.id}}) "
+                    "ON CREATE SET x.items = l.items",
+                    lists=new_lists,
+                ).consume()
             for kind, rows in created.items():
                 tx.run(
                     f"UNWIND $rows AS r MATCH (a:{BASE_LABEL} {{id: r.src}}) "
@@ -341,6 +376,7 @@ class Neo4jGraphStore:
         if created or changed:
             self._write(work)
             self.written["edges"] += sum(len(r) for r in created.values()) + len(changed)
+            self._lists.update((x["id"], x["items"]) for x in new_lists)
 
     # reads ---------------------------------------------------------------------------------------
     def node(self, node_id: str) -> Node | None:
@@ -397,8 +433,9 @@ class Neo4jGraphStore:
             + f" WHERE {self._e_where}"
             + f" RETURN a.id AS src, b.id AS dst, type(e) AS t, e {{.*}} AS p ORDER BY {order}"
         )
-        for r in self._read(query, **params):
-            yield edge_from(r["src"], r["dst"], r["t"], r["p"])
+        rows = self._read(query, **params)
+        for r, props in zip(rows, self.with_lists([r["p"] for r in rows]), strict=True):
+            yield edge_from(r["src"], r["dst"], r["t"], props)
 
     def edges(self, kinds: Collection[str] | None = None) -> Iterator[Edge]:
         return self._edges(f"MATCH (a:{BASE_LABEL})-[e<RELS>]->(b:{BASE_LABEL})", kinds, _ALL_ORDER)

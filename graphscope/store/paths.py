@@ -31,7 +31,7 @@ from graphscope.queries.contract import PathReport
 from graphscope.queries.potential import path_out, paths_between
 from graphscope.schema import EDGE_KINDS, EdgeFamily
 from graphscope.store.base import GraphStore
-from graphscope.store.cypher import BASE_LABEL, META_LABEL, edge_from, rel_type
+from graphscope.store.cypher import BASE_LABEL, LISTS, META_LABEL, edge_from, rel_type
 from graphscope.store.neo4j import Neo4jGraphStore
 
 IDENTITY_HOP_KINDS: tuple[str, ...] = ("can_assume", "can_pass_role_to")
@@ -103,7 +103,14 @@ def neo4j_paths(
         rows = store._read(
             query, src=src, dst=sorted(set(dst_identities)), limit=max_paths - len(out)
         )
-        out += [[edge_from(h["src"], h["dst"], h["t"], h["p"]) for h in r["hops"]] for r in rows]
+        for r in rows:
+            props = store.with_lists([h["p"] for h in r["hops"]])
+            out.append(
+                [
+                    edge_from(h["src"], h["dst"], h["t"], p)
+                    for h, p in zip(r["hops"], props, strict=True)
+                ]
+            )
         if len(out) >= max_paths:
             break
     return out
@@ -153,7 +160,8 @@ def _walk_paths(
 # by the policy engine, for the target alone.
 
 HOPS_META_ID = "identity_hops"
-HOPS_FORMAT = 1
+HOPS_FORMAT = 2  # 2: long lists stored once (cypher.LIST_LABEL), which format-1 readers misread
+_READABLE_FORMATS = (1, 2)  # a format-1 database (all lists in place) reads the same
 MOVE = "move"  # the hop's index among its source's moves (the walk's expansion order)
 # what the engine records as reached on the way: positions in its record list, the number of
 # steps each covers, and the node each reaches (parallel lists)
@@ -256,6 +264,17 @@ def drop_stale_hops(store: Neo4jGraphStore, keep: dict[str, set[tuple[str, str, 
     return len(stale)
 
 
+def any_hops_stored(store: Neo4jGraphStore) -> bool:
+    """Whether the database holds any materialised hop (a first push into an empty database
+    has none to check for staleness)."""
+    types = sorted({rel_type(k) for k in hop_kinds()})
+    rows = store._read(
+        f"MATCH (:{BASE_LABEL})-[r:{'|'.join(types)}]->() WHERE r.{MOVE} IS NOT NULL "
+        "RETURN 1 AS x LIMIT 1"
+    )
+    return bool(rows)
+
+
 def mark_hops_written(store: Neo4jGraphStore, count: int) -> None:
     store.driver.execute_query(
         f"MERGE (m:{META_LABEL} {{id: $id}}) SET m.format = $format, m.edges = $count",
@@ -265,9 +284,9 @@ def mark_hops_written(store: Neo4jGraphStore, count: int) -> None:
 
 
 def hops_written(store: Neo4jGraphStore) -> bool:
-    """Whether `neo4j push` materialised the identity hops in this format."""
+    """Whether `neo4j push` materialised the identity hops in a format this code reads."""
     rows = store._read(f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.format AS f", id=HOPS_META_ID)
-    return bool(rows) and rows[0]["f"] == HOPS_FORMAT
+    return bool(rows) and rows[0]["f"] in _READABLE_FORMATS
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,12 +316,13 @@ def _expand(
         f"RETURN id, r {{.identity, .limit, .limit_resources, .limit_note, .{MOVE}, "
         f".conditional, .conditions, "
         f".{LIMIT_ANYWHERE}, .{STEP_SRC}, .{STEP_DST}, .{STEP_EDGE}, .{STEP_GRANTED_BY}, "
-        f".{RECORD_AT}, .{RECORD_LEN}, .{RECORD_NODE}}} AS p "
+        f".{RECORD_AT}, .{RECORD_LEN}, .{RECORD_NODE}, .{LISTS}}} AS p "
         f"ORDER BY id, p.{MOVE}"
     )
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in frontier}
-    for row in store._read(query, ids=frontier):
-        out[row["id"]].append(row["p"])
+    rows = store._read(query, ids=frontier)
+    for row, p in zip(rows, store.with_lists([r["p"] for r in rows]), strict=True):
+        out[row["id"]].append(p)
     return out
 
 
