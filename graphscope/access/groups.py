@@ -24,20 +24,9 @@ import orjson
 
 from graphscope.access.caller_context import Outcome
 from graphscope.access.inputs import RESOURCE_POLICY
-from graphscope.access.reach import (
-    _IDENTITY_CALLERS,
-    MAX_PATHS,
-    NO_LIMIT,
-    Grant,
-    Hop,
-    Moves,
-    Reached,
-    ReachEngine,
-    Walker,
-    _identity_side,
-    _principal,
-)
+from graphscope.access.reach import _IDENTITY_CALLERS, ReachEngine, _identity_side, _principal
 from graphscope.access.resource_actions import KIND_TARGETS, actions_for_kind
+from graphscope.access.walk import MAX_PATHS, NO_LIMIT, Grant, Hop, Moves, Reached, Walker
 from graphscope.arn import parse_arn
 from graphscope.escalation import CREDENTIAL_KINDS
 from graphscope.iam import ConditionRequirement, Context, Decision, PolicySet, principal_context

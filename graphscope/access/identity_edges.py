@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from graphscope.access.reach import NO_LIMIT, Hop, Limit, Move, ReachEngine
+from graphscope.access.reach import ReachEngine
+from graphscope.access.walk import NO_LIMIT, Hop, Limit, Move
 from graphscope.iam import Decision
 from graphscope.model import Edge
 from graphscope.schema import EdgeFamily, edge_kind

@@ -16,16 +16,10 @@ from typing import Any
 
 from graphscope.access.identity_edges import ANY_ACTION, hop_edge, identity_hop
 from graphscope.access.reach import MAX_DEPTH as REACH_MAX_DEPTH
-from graphscope.access.reach import MAX_PATHS as ENGINE_MAX_PATHS
-from graphscope.access.reach import (
-    NO_LIMIT,
-    Hop,
-    Limit,
-    Reached,
-    ReachEngine,
-    Walker,
-)
+from graphscope.access.reach import ReachEngine
 from graphscope.access.resource_actions import KIND_TARGETS
+from graphscope.access.walk import MAX_PATHS as ENGINE_MAX_PATHS
+from graphscope.access.walk import NO_LIMIT, Hop, Limit, Reached, Walker
 from graphscope.model import Edge
 from graphscope.queries.contract import PathReport
 from graphscope.queries.potential import path_out, paths_between
