@@ -7,8 +7,6 @@ every path of the default engine's reach splits into them.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import deque
 from pathlib import Path
 
@@ -27,6 +25,8 @@ from graphscope.ingest.inventory import load_inventory
 from graphscope.schema import EdgeFamily, edge_kind
 from graphscope.store import MemoryGraphStore
 
+from .helpers import synth_org
+
 ROOT = Path(__file__).resolve().parents[2]
 SNAP = ROOT / "tests" / "inventory" / "data" / "org-snapshot"
 PROD = "222222222222"
@@ -34,12 +34,7 @@ ALICE = f"arn:aws:iam::{PROD}:user/dev-alice"
 
 
 def _synth_store(tmp: Path, seed: int):
-    spec = importlib.util.spec_from_file_location("synth_org", ROOT / "benchmarks" / "synth_org.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_org", mod)
-    spec.loader.exec_module(mod)
-    mod.generate(tmp, seed, scale=0.01)
+    synth_org().generate(tmp, seed, scale=0.01)
     return load_inventory([tmp / "snapshot"]).store
 
 

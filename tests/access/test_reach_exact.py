@@ -7,55 +7,27 @@ paths) is compared with the exhaustive reference engine, resource by resource, g
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 from graphscope.access.inputs import AccessInputs
-from graphscope.access.reach import Reached, ReachEngine
+from graphscope.access.reach import ReachEngine
 from graphscope.iam import Decision
 from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Node
 from graphscope.store import MemoryGraphStore
 
+from .helpers import reached_view, synth_org
+
 SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth_org.py"
-
-
-def _synth_module():
-    spec = importlib.util.spec_from_file_location("synth_org", SYNTH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_org", mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("synth")
-    _synth_module().generate(out, 1, scale=0.01)  # seed 1: has public buckets
+    synth_org().generate(out, 1, scale=0.01)  # seed 1: has public buckets
     return load_inventory([out / "snapshot"]).store
-
-
-def _view(reached: dict[str, Reached]) -> dict[str, object]:
-    return {
-        node_id: (
-            {
-                a: (
-                    g.access_level,
-                    g.outcome.decision,
-                    g.outcome.conditions,
-                    g.outcome.assumptions,
-                    g.granted_by,
-                )
-                for a, g in sorted(r.grants.items())
-            },
-            r.paths,
-        )
-        for node_id, r in reached.items()
-    }
 
 
 def _subjects(store) -> list[str]:
@@ -75,7 +47,8 @@ def test_optimised_reach_equals_the_exhaustive_reference(store) -> None:
     grants_seen = 0
     by_bucket_policy = 0
     for subject in subjects:
-        got, want = _view(fast.reach(subject)), _view(slow.reach(subject))
+        got = reached_view(fast.reach(subject), conditional=False)
+        want = reached_view(slow.reach(subject), conditional=False)
         assert got.keys() == want.keys(), subject
         for node_id in want:
             assert got[node_id] == want[node_id], (subject, node_id)
@@ -97,7 +70,9 @@ def test_who_can_subset_equals_the_reference(store) -> None:
     for subject in _subjects(store)[:4]:
         got = ReachEngine(AccessInputs(store)).reach(subject, only)
         want = ReachEngine(AccessInputs(store), exhaustive=True).reach(subject, only)
-        assert _view(got) == _view(want), subject
+        assert reached_view(got, conditional=False) == reached_view(want, conditional=False), (
+            subject
+        )
 
 
 def test_a_grant_by_the_resource_policy_alone_is_not_pruned() -> None:
@@ -120,7 +95,9 @@ def test_a_grant_by_the_resource_policy_alone_is_not_pruned() -> None:
         ]
     )
     got = ReachEngine(AccessInputs(st)).reach(user)
-    assert _view(got) == _view(ReachEngine(AccessInputs(st), exhaustive=True).reach(user))
+    assert reached_view(got, conditional=False) == reached_view(
+        ReachEngine(AccessInputs(st), exhaustive=True).reach(user), conditional=False
+    )
     assert set(got) == {"arn:aws:s3:::open"}
     grant = got["arn:aws:s3:::open"].grants["s3:GetObject"]
     assert grant.outcome.decision is Decision.ALLOW

@@ -11,44 +11,22 @@ must fail the same comparison.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graphscope.access import groups
 from graphscope.access.inputs import AccessInputs
-from graphscope.access.reach import Reached, ReachEngine
+from graphscope.access.reach import ReachEngine
 from graphscope.iam import Decision
 from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.store import MemoryGraphStore
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import reached_view, synth_org
+
 ACCT, OTHER = "222222222222", "333333333333"
-
-
-def _view(reached: dict[str, Reached]) -> dict[str, object]:
-    return {
-        node_id: (
-            {
-                a: (
-                    g.access_level,
-                    g.outcome.decision,
-                    g.outcome.conditions,
-                    g.outcome.assumptions,
-                    g.granted_by,
-                )
-                for a, g in sorted(r.grants.items())
-            },
-            r.conditional,
-            list(r.paths),
-        )
-        for node_id, r in reached.items()
-    }
 
 
 def _mismatches(store: Any, subjects: list[str]) -> list[tuple[str, str]]:
@@ -57,7 +35,7 @@ def _mismatches(store: Any, subjects: list[str]) -> list[tuple[str, str]]:
     plain = ReachEngine(AccessInputs(store), grouped=False)
     bad = []
     for subject in subjects:
-        got, want = _view(fast.reach(subject)), _view(plain.reach(subject))
+        got, want = reached_view(fast.reach(subject)), reached_view(plain.reach(subject))
         bad += [(subject, k) for k in sorted(got.keys() | want.keys()) if got.get(k) != want.get(k)]
     return bad
 
@@ -279,26 +257,19 @@ def test_conditional_hops_equal_resource_by_resource_and_who_can() -> None:
     assert free[f"arn:aws:iam::{ACCT}:role/deep"].conditional
     # who-can answers what each principal's full reach says about the resource
     for arn in ("arn:aws:s3:::bare-3", "arn:aws:s3:::tls-0", "arn:aws:s3:::named-0"):
-        who = {p: _view({arn: r})[arn] for p, r in engine.who_reaches(arn).items()}
-        full = {s: _view({arn: engine.reach(s)[arn]})[arn] for s in subjects}
+        who = {p: reached_view({arn: r})[arn] for p, r in engine.who_reaches(arn).items()}
+        full = {s: reached_view({arn: engine.reach(s)[arn]})[arn] for s in subjects}
         assert {p: who[p] for p in subjects} == full
 
 
 # --- synthetic organisations, compared in full ----------------------------------------------
-def _synth():
-    spec = importlib.util.spec_from_file_location("synth_org", ROOT / "benchmarks" / "synth_org.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_org", mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module", params=[(1, 0.01), (7, 0.02)])
 def synth_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     seed, scale = request.param
     out = tmp_path_factory.mktemp(f"synth{seed}")
-    _synth().generate(out, seed, scale=scale)
+    synth_org().generate(out, seed, scale=scale)
     return load_inventory([out / "snapshot"]).store
 
 

@@ -12,22 +12,20 @@ through a conditional role. Deliberately broken sharing must fail the same compa
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graphscope.access import reach as reach_mod
 from graphscope.access.inputs import AccessInputs
-from graphscope.access.reach import Reached, ReachEngine
+from graphscope.access.reach import ReachEngine
 from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.queries.potential import paths_between, who_can
 from graphscope.store import MemoryGraphStore
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import reached_view, synth_org
+
 DEV, OTHER = "222222222222", "333333333333"
 U = f"arn:aws:iam::{DEV}:user"
 R = f"arn:aws:iam::{DEV}:role"
@@ -128,26 +126,6 @@ def _hand_store() -> MemoryGraphStore:
     return store
 
 
-def _view(reached: dict[str, Reached]) -> dict[str, object]:
-    return {
-        node_id: (
-            {
-                a: (
-                    g.access_level,
-                    g.outcome.decision,
-                    g.outcome.conditions,
-                    g.outcome.assumptions,
-                    g.granted_by,
-                )
-                for a, g in sorted(r.grants.items())
-            },
-            r.conditional,
-            list(r.paths),
-        )
-        for node_id, r in reached.items()
-    }
-
-
 def _mismatches(store: Any, subjects: list[str], *, grouped: bool = True) -> list[str]:
     """What differs between shared and per-user take-overs: moves, reach, who-can, paths."""
     fast = ReachEngine(AccessInputs(store), grouped=grouped)
@@ -158,7 +136,7 @@ def _mismatches(store: Any, subjects: list[str], *, grouped: bool = True) -> lis
         if fast.moves(p) != plain.moves(p):
             bad.append(f"moves of {p}")
     for s in subjects:
-        got, want = _view(fast.reach(s)), _view(plain.reach(s))
+        got, want = reached_view(fast.reach(s)), reached_view(plain.reach(s))
         bad += [
             f"reach {s} -> {k}"
             for k in sorted(got.keys() | want.keys())
@@ -211,21 +189,13 @@ def test_classes_share_what_they_may_and_nothing_else() -> None:
 
 
 # --- synthetic organisations, the dense take-overs the benchmark has -------------------------
-def _synth() -> Any:
-    path = ROOT / "benchmarks" / "synth_org.py"
-    spec = importlib.util.spec_from_file_location("synth_org", path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_org", mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module", params=[(1, 0.01), (7, 0.02)])
 def synth_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     seed, scale = request.param
     out = tmp_path_factory.mktemp(f"shared{seed}")
-    _synth().generate(out, seed, scale=scale)
+    synth_org().generate(out, seed, scale=scale)
     return load_inventory([out / "snapshot"]).store
 
 

@@ -5,23 +5,11 @@ benchmark's earlier numbers stay comparable)."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("synth_org", ROOT / "benchmarks" / "synth_org.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_org", mod)
-    spec.loader.exec_module(mod)
-    return mod
+from .helpers import synth_org
 
 
 def _admin_share(out: Path) -> float:
@@ -57,7 +45,7 @@ def _digest(out: Path) -> str:
 
 
 def test_realistic_profile_has_few_administrators(tmp_path: Path) -> None:
-    synth = _synth()
+    synth = synth_org()
     synth.generate(tmp_path / "dense", 7, scale=0.05)
     synth.generate(tmp_path / "realistic", 7, scale=0.05, profile="realistic")
     dense, realistic = _admin_share(tmp_path / "dense"), _admin_share(tmp_path / "realistic")

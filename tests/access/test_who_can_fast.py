@@ -7,9 +7,7 @@ it holds, and on a seeded synthetic organisation for a sample of buckets, AI res
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,8 @@ from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import KIND_TARGETS, ReachEngine
 from graphscope.ingest.inventory import load_inventory
 from graphscope.queries.potential import paths_between, who_can
+
+from .helpers import synth_org
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAP = ROOT / "tests" / "inventory" / "data" / "org-snapshot"
@@ -42,12 +42,7 @@ def _view(reached) -> object:
 
 
 def _synth_store(tmp: Path, seed: int):
-    spec = importlib.util.spec_from_file_location("synth_org", ROOT / "benchmarks" / "synth_org.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synth_org", mod)
-    spec.loader.exec_module(mod)
-    mod.generate(tmp, seed, scale=0.01)
+    synth_org().generate(tmp, seed, scale=0.01)
     return load_inventory([tmp / "snapshot"]).store
 
 
