@@ -28,18 +28,17 @@ import math
 import os
 import random
 import resource
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth_org
+from deadline import Unfinished, deadline
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
@@ -68,35 +67,12 @@ def _timed(fn, *args, **kw):  # type: ignore[no-untyped-def]
     return value, time.perf_counter() - t0
 
 
-class _Unfinished(Exception):
-    """A measurement stopped by --timeout."""
-
-
-@contextmanager
-def _bounded(seconds: float | None) -> Iterator[None]:
-    """Interrupt the block after `seconds` (SIGALRM; the main thread only) with _Unfinished."""
-    if not seconds:
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise _Unfinished
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _try(timeout: float | None, fn: Callable, *args, **kw):  # type: ignore[no-untyped-def]
     """(value, seconds), or (None, inf) when it did not finish within `timeout`."""
     try:
-        with _bounded(timeout):
+        with deadline(timeout):
             return _timed(fn, *args, **kw)
-    except _Unfinished:
+    except Unfinished:
         return None, math.inf
 
 

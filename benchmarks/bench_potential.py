@@ -22,18 +22,16 @@ import argparse
 import json
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth_org
+from deadline import Unfinished, deadline
 
 from graphscope.access.identity_edges import identity_hops
 from graphscope.access.inputs import AccessInputs
@@ -126,22 +124,6 @@ def _assumes_by_wildcard(engine: ReachEngine, user: str) -> bool:
     )
 
 
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Stop one query after `seconds` (SIGALRM), so a slow case is reported, not waited out."""
-
-    def _raise(*_: object) -> None:
-        raise TimeoutError
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def _row(name: str, value: float, unit: str, target: float | None) -> str:
     ratio = f"{value / target:6.2f}x of target {target:g} {unit}" if target else ""
     return f"{name:<44} {value:>10.2f} {unit:<3} {ratio}"
@@ -191,9 +173,9 @@ def main() -> None:
     for label, arn in subjects:
         t0 = time.perf_counter()
         try:
-            with _deadline(args.reach_timeout):
+            with deadline(args.reach_timeout):
                 reached = engine.reach(arn)
-        except TimeoutError:
+        except Unfinished:
             dt = time.perf_counter() - t0
             print(f"{label} {arn}: not finished after {dt:.0f} s", flush=True)
             rows.append((label, arn, dt, -1, 0, {"not finished": 1}))
@@ -202,10 +184,10 @@ def main() -> None:
         print(f"{label} {arn}: {dt:.2f} s", flush=True)
         t0 = time.perf_counter()
         try:
-            with _deadline(args.reach_timeout):
+            with deadline(args.reach_timeout):
                 engine.reach(arn)
             warm_rows.append((label, time.perf_counter() - t0))
-        except TimeoutError:
+        except Unfinished:
             warm_rows.append((label, -(time.perf_counter() - t0)))
         roles_reached = sum(1 for r in reached.values() if r.node.kind == "role")
         rows.append((label, arn, dt, len(reached), roles_reached))
@@ -223,10 +205,10 @@ def main() -> None:
     path_s, path_n = 0.0, 0
     t0 = time.perf_counter()
     try:
-        with _deadline(args.reach_timeout):
+        with deadline(args.reach_timeout):
             target = sorted(n.id for n in store.nodes({"s3_bucket"}))[-1]
             path_n = len(paths_between(engine, users[0], target).paths)
-    except TimeoutError:
+    except Unfinished:
         path_n = -1
     path_s = time.perf_counter() - t0
 
@@ -234,9 +216,9 @@ def main() -> None:
     if not args.no_identity_hops:
         t0 = time.perf_counter()
         try:
-            with _deadline(args.reach_timeout * 4):
+            with deadline(args.reach_timeout * 4):
                 hops_n = len(identity_hops(engine))
-        except TimeoutError:
+        except Unfinished:
             hops_n = -1
         hops_s = time.perf_counter() - t0
 
@@ -246,9 +228,9 @@ def main() -> None:
     if not args.no_who_can:
         t0 = time.perf_counter()
         try:
-            with _deadline(args.reach_timeout):
+            with deadline(args.reach_timeout):
                 who_n = len(who_can(engine, bucket).principals)
-        except TimeoutError:
+        except Unfinished:
             who_n = -1
         who_s = time.perf_counter() - t0
     peak = _peak_mb()
