@@ -45,6 +45,25 @@ class Sources:
         ]
         return [p for p in local if not Path(p).exists()]
 
+    @classmethod
+    def of_case_folder(cls, folder: Path) -> Sources:
+        """A case folder laid out like the bundled example: snapshot/, cloudtrail/, invocation-logs/."""
+        return cls(
+            snapshots=(str(folder / "snapshot"),),
+            cloudtrail=(str(folder / "cloudtrail"),),
+            invocation_logs=(str(folder / "invocation-logs"),),
+        )
+
+    def as_flags(self) -> list[str]:
+        """The same inputs as command-line flags (the options every command shares)."""
+        pairs = [
+            *(("--snapshot", p) for p in self.snapshots),
+            *(("--iam-auth-details", p) for p in self.iam_auth_details),
+            *(("--cloudtrail", p) for p in self.cloudtrail),
+            *(("--invocation-logs", p) for p in self.invocation_logs),
+        ]
+        return [x for pair in pairs for x in pair]
+
 
 @dataclass
 class Workspace:

@@ -202,11 +202,7 @@ def demo_cmd(
         raise fail(f"{expected}: the bundled example is missing (install from a source checkout)")
     subject = json.loads(expected.read_text(encoding="utf-8"))["subject"]
     key = subject.get("access_key_id")
-    sources = Sources(
-        snapshots=(str(example / "snapshot"),),
-        cloudtrail=(str(example / "cloudtrail"),),
-        invocation_logs=(str(example / "invocation-logs"),),
-    )
+    sources = Sources.of_case_folder(example)
     ws = load_workspace(sources)
     try:
         result = build_scope(

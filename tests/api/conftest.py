@@ -20,20 +20,9 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "incident"
 ORG = REPO / "tests" / "inventory" / "data" / "org-snapshot"
 TOKEN = "test-token-0123456789abcdef"
-EXAMPLE_SOURCES = Sources(
-    snapshots=(str(EXAMPLE / "snapshot"),),
-    cloudtrail=(str(EXAMPLE / "cloudtrail"),),
-    invocation_logs=(str(EXAMPLE / "invocation-logs"),),
-)
+EXAMPLE_SOURCES = Sources.of_case_folder(EXAMPLE)
 # the same inputs as command-line flags, for the CLI-parity tests
-EXAMPLE_FLAGS = [
-    "--snapshot",
-    str(EXAMPLE / "snapshot"),
-    "--cloudtrail",
-    str(EXAMPLE / "cloudtrail"),
-    "--invocation-logs",
-    str(EXAMPLE / "invocation-logs"),
-]
+EXAMPLE_FLAGS = EXAMPLE_SOURCES.as_flags()
 
 
 class LiveServer:

@@ -21,20 +21,9 @@ from graphscope.workspace import Sources
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "incident"
-EXAMPLE_SOURCES = Sources(
-    snapshots=(str(EXAMPLE / "snapshot"),),
-    cloudtrail=(str(EXAMPLE / "cloudtrail"),),
-    invocation_logs=(str(EXAMPLE / "invocation-logs"),),
-)
+EXAMPLE_SOURCES = Sources.of_case_folder(EXAMPLE)
 """The bundled incident, as Workspace sources and (EXAMPLE_FLAGS) as command-line flags."""
-EXAMPLE_FLAGS = [
-    "--snapshot",
-    str(EXAMPLE / "snapshot"),
-    "--cloudtrail",
-    str(EXAMPLE / "cloudtrail"),
-    "--invocation-logs",
-    str(EXAMPLE / "invocation-logs"),
-]
+EXAMPLE_FLAGS = EXAMPLE_SOURCES.as_flags()
 
 
 def same_json(a: object, b: object, where: str = "$") -> None:
