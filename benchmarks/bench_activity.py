@@ -6,6 +6,9 @@ A seeded generator writes gzip CloudTrail delivery files (mixed services, users 
 keys, AssumeRole sessions that act on their own, S3 data events, Bedrock calls, errors). Each
 phase then runs in its own child process so its peak RSS is its own:
   parse-only  gzip + orjson.loads + count eventName (the physical limit of one Python process)
+  raw-split   gzip + msgspec split of the records as bytes (checked to read as orjson reads
+              them) + typed decode of the indexed fields + count eventName: graphscope's
+              reading floor (ingest/logfiles.py delivery_records, ingest/fastpath.py)
   duckdb      DuckDB read_json + unnest + group by eventName, threads=1
   graphscope  read + lean field extraction + SQLite chunk store (each caller's records kept
               whole in chunks, Events built when read) + resolve the attacker's session
@@ -200,6 +203,19 @@ def phase_parse_only(root: Path) -> dict:
     return {"events": sum(counts.values())}
 
 
+def phase_raw_split(root: Path) -> dict:
+    from graphscope.ingest.fastpath import decode_lean
+    from graphscope.ingest.logfiles import delivery_records
+
+    counts: Counter[str] = Counter()
+    for path in sorted(root.rglob("*.json.gz")):
+        with gzip.open(path, "rb") as fh:
+            for raw in delivery_records(fh.read()) or ():
+                rec = decode_lean(raw)
+                counts[rec.eventName if rec is not None else ""] += 1
+    return {"events": sum(counts.values())}
+
+
 def phase_duckdb(root: Path) -> dict:
     import duckdb
 
@@ -244,6 +260,7 @@ def phase_graphscope(root: Path, workers: int = 1) -> dict:
 
 PHASES = {
     "parse-only": phase_parse_only,
+    "raw-split": phase_raw_split,
     "duckdb": phase_duckdb,
     "graphscope": phase_graphscope,
     "graphscope-2w": lambda root: phase_graphscope(root, workers=2),

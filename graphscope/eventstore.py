@@ -45,6 +45,7 @@ from graphscope.ingest.fastpath import (
     Chunk,
     Dimensions,
     Source,
+    decode_lean,
     drop_events,
     event_chunks,
     posting,
@@ -195,7 +196,7 @@ class Task:
 
 def _sources(files: Iterable[str], stats: ReadStats) -> Iterator[Source]:
     for name in files:
-        yield name, iter_raw_records(name, stats)
+        yield name, iter_raw_records(name, stats, lean=decode_lean)
 
 
 _TASK_BYTES = 2 * 1024 * 1024

@@ -98,14 +98,20 @@ def normalise_time(value: Any) -> str:
             raise RecordError(f"unreadable time {value[:40]!r}")
         day, clock, zone = m.groups()
         if zone and zone not in ("Z", "z", "UTC"):
-            stamp = datetime.fromisoformat(f"{day}T{clock}{zone[:3]}:{zone[-2:]}")
-            return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            try:
+                stamp = datetime.fromisoformat(f"{day}T{clock}{zone[:3]}:{zone[-2:]}")
+                return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            except (ValueError, OverflowError) as exc:  # month 13, zone +99:99, year 9999+1
+                raise RecordError(f"unreadable time {value[:40]!r}: {exc}") from exc
         return f"{day}T{clock}Z"
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = (
             value / 1000 if value > 1e11 else value
         )  # epoch milliseconds (CloudWatch) or seconds
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (ValueError, OverflowError, OSError) as exc:  # beyond what a date can hold
+            raise RecordError(f"time {value!r} is out of range") from exc
     raise RecordError(f"time is {type(value).__name__}, expected a string")
 
 

@@ -11,6 +11,9 @@ query reads a chunk.
 The lean extractor handles the common shape (a canonical delivery record that issues no
 credentials and creates no access key) and mirrors normalise_event's rules for it exactly; any
 other record goes through normalise_event, so the columns and skip reasons are the full path's.
+Records of delivery documents come as their bytes with a typed LeanRecord (msgspec, no dict
+built; lean_record mirrors lean_fields) and are stored as read; one that does not fit the typed
+shape is parsed and takes the dict path.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import msgspec
 import orjson
 
 from graphscope.ingest.cloudtrail import (
+    _RESOURCE_PARAMS,
     UNUSABLE,
     Event,
     _param_resources,
@@ -33,7 +38,7 @@ from graphscope.ingest.cloudtrail import (
     normalise_event,
     unusable_reason,
 )
-from graphscope.ingest.logfiles import ReadStats
+from graphscope.ingest.logfiles import RawRecord, ReadStats
 
 CALLER_COLUMNS = (
     "account",
@@ -196,6 +201,171 @@ def lean_fields(rec: Any, dims: Dimensions) -> Fields | None:
     action = dims.action((source, name, error))
     arns = tuple(dict.fromkeys(resources)) if len(resources) > 1 else tuple(resources)
     request_id = _s(get("requestID")) if source == _BEDROCK else None
+    return key, time, caller, action, arns, request_id, False
+
+
+class _Attributes(msgspec.Struct):
+    creationDate: str | None = None
+
+
+class _SessionContext(msgspec.Struct):
+    attributes: _Attributes | None = None
+
+
+class _Identity(msgspec.Struct):
+    """The userIdentity fields lean_fields and _principal read; another type is a decode error."""
+
+    type: str | None = None
+    arn: str | None = None
+    accountId: str | None = None
+    accessKeyId: str | None = None
+    sessionContext: _SessionContext | None = None
+    identityProvider: str | None = None
+    userName: str | None = None
+    principalId: str | None = None
+    invokedBy: str | None = None
+
+
+class _Response(msgspec.Struct):
+    credentials: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _Resource(msgspec.Struct):
+    ARN: str | None = None
+    arn: str | None = None
+
+
+_PARAM_FIELDS = tuple(sorted({*_RESOURCE_PARAMS, "key"}))
+"""The requestParameters _param_resources reads (others are skipped undecoded)."""
+_Params = msgspec.defstruct(
+    "_Params", [(name, Any, msgspec.UNSET) for name in _PARAM_FIELDS], module=__name__
+)
+_NO_PARAMS = _Params()
+_NULL = msgspec.Raw(b"null")
+
+
+class LeanRecord(msgspec.Struct):
+    """A plain CloudTrail record decoded to what the store indexes, typed as lean_fields
+    expects it: a record that does not fit is a decode error and takes the dict path."""
+
+    eventName: str
+    eventSource: str | None = None
+    eventTime: str | None = None
+    awsRegion: str | None = None
+    recipientAccountId: str | None = None
+    eventID: str | None = None
+    errorCode: str | None = None
+    requestID: str | None = None
+    userIdentity: msgspec.Raw = _NULL  # decoded once per distinct identity (_identity)
+    requestParameters: _Params | None = None  # type: ignore[valid-type]
+    responseElements: _Response | None = None
+    resources: list[_Resource] | None = None
+    CloudTrailEvent: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    eventJson: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    eventJSON: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+_DECODE_LEAN = msgspec.json.Decoder(LeanRecord).decode
+_DECODE_IDENTITY = msgspec.json.Decoder(_Identity | None).decode
+
+
+def decode_lean(raw: bytes | msgspec.Raw) -> LeanRecord | None:
+    """A delivery record as a LeanRecord (iter_raw_records' `lean`), or None when it is not a
+    plain record of the typed shape (the reader then parses it whole)."""
+    try:
+        rec = _DECODE_LEAN(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    unset = msgspec.UNSET
+    wrapped = rec.CloudTrailEvent is not unset or rec.eventJson is not unset
+    return None if wrapped or rec.eventJSON is not unset else rec
+
+
+Who = tuple[str | None, str | None, str | None, str | None, str | None]
+"""From a userIdentity: principal, its type, access key id, its account, session creation."""
+_IDENTITIES: dict[bytes, Who | None] = {}
+_MAX_IDENTITIES = 20_000
+_UNKNOWN = object()
+
+
+def _identity(raw: msgspec.Raw) -> Who | None:
+    """What lean_fields takes from a userIdentity, by its bytes (a caller's identity repeats in
+    every record); None when it is not of the typed shape."""
+    key = bytes(raw)
+    who = _IDENTITIES.get(key, _UNKNOWN)
+    if who is not _UNKNOWN:
+        return who  # type: ignore[return-value]
+    try:
+        ui = _DECODE_IDENTITY(key)
+    except (msgspec.DecodeError, RecursionError):
+        who = None
+    else:
+        who = _who(ui)
+    if len(_IDENTITIES) >= _MAX_IDENTITIES:
+        _IDENTITIES.clear()
+    _IDENTITIES[key] = who
+    return who
+
+
+def _who(ui: _Identity | None) -> Who:
+    if ui is None:
+        return None, None, None, None, None
+    principal = ui.arn or _principal(
+        {
+            "type": ui.type,
+            "identityProvider": ui.identityProvider,
+            "userName": ui.userName,
+            "principalId": ui.principalId,
+            "invokedBy": ui.invokedBy,
+            "accountId": ui.accountId,
+        }
+    )
+    created = None
+    ctx = ui.sessionContext
+    if ctx is not None and ctx.attributes is not None:
+        v = ctx.attributes.creationDate
+        ok = type(v) is str and len(v) == 20 and v[10] == "T" and v[19] == "Z"
+        created = v if ok else _safe_time(v)
+    return principal, ui.type or None, ui.accessKeyId or None, ui.accountId or None, created
+
+
+def lean_record(rec: LeanRecord, dims: Dimensions) -> Fields | None:
+    """lean_fields of a LeanRecord: the same fields from the same record, or None where
+    lean_fields would give None or the typed decode of its identity failed."""
+    name = rec.eventName
+    source = rec.eventSource
+    if not name or not source:
+        return None
+    resp = rec.responseElements
+    if resp is not None and resp.credentials is not msgspec.UNSET:
+        return None
+    if name in _KEY_MAKERS:
+        return None
+    time = rec.eventTime
+    if time is None or len(time) != 20 or time[10] != "T" or time[19] != "Z":
+        return None
+    who = _identity(rec.userIdentity)
+    if who is None:
+        return None
+    principal, principal_type, access_key, ui_account, created = who
+    region = rec.awsRegion or None
+    account = rec.recipientAccountId or ui_account
+    error = rec.errorCode or None
+    resources: list[str] = []
+    if rec.resources:
+        for r in rec.resources:
+            arn = r.ARN or r.arn
+            if arn is not None and arn.startswith("arn:"):
+                resources.append(arn)
+    params = rec.requestParameters
+    if params is not None and params != _NO_PARAMS:
+        given = msgspec.to_builtins(params)  # the fields present (UNSET ones are left out)
+        resources.extend(_param_resources(source, region or "", account or "", given))
+    key = key_digest(rec.eventID or None, time, source, name, account, access_key, principal, error)
+    caller = dims.caller((account, region, principal, principal_type, access_key, created))
+    action = dims.action((source, name, error))
+    arns = tuple(dict.fromkeys(resources)) if len(resources) > 1 else tuple(resources)
+    request_id = (rec.requestID or None) if source == _BEDROCK else None
     return key, time, caller, action, arns, request_id, False
 
 
@@ -409,6 +579,7 @@ def source_chunks(
     pending_of = open_.chunks
     pending_get = pending_of.get
     dumps = orjson.dumps
+    loads = orjson.loads
     if seen is None:
         seen = set()
     seen_add = seen.add
@@ -417,7 +588,15 @@ def source_chunks(
     try:
         for file, raw in sources:
             for index, rec in raw:
-                got = lean_fields(rec, dims)
+                if type(rec) is RawRecord:
+                    item = rec.raw  # stored as read: the same record when parsed back
+                    got = lean_record(rec.lean, dims)
+                    if got is None:
+                        rec = loads(memoryview(item))
+                        got = lean_fields(rec, dims)
+                else:
+                    item = None
+                    got = lean_fields(rec, dims)
                 if got is not None:
                     lean += 1
                 else:
@@ -436,11 +615,15 @@ def source_chunks(
                 if pending is None:
                     pending = pending_of[caller] = Pending()
                 pending.keys += key
-                item = dumps(rec)
-                pending.data += item
-                pending.data += b","
+                if item is None:
+                    item = dumps(rec)
+                data = pending.data
+                data += item
+                data += b","
                 rows = pending.rows
-                rows.append((time, action, file, index, arns, request_id, item if cred else None))
+                rows.append(
+                    (time, action, file, index, arns, request_id, bytes(item) if cred else None)
+                )
                 open_.buffered += 1
                 if len(rows) >= CHUNK_EVENTS:
                     yield open_.cut(caller)

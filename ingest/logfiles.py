@@ -18,8 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
+import msgspec
 import orjson
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -163,6 +164,85 @@ def _container_items(doc: Any) -> tuple[str, list[Any]] | None:
     return None
 
 
+class RawRecord(NamedTuple):
+    """A plain record of a delivery document as its JSON bytes and what a reader's `lean`
+    decoder made of them (iter_raw_records with `lean`): no dict was built for it."""
+
+    raw: bytes | msgspec.Raw
+    lean: Any
+
+
+class _Delivery(msgspec.Struct):
+    Records: list[msgspec.Raw]
+
+
+_DELIVERY = msgspec.json.Decoder(_Delivery)
+_DIGITS = bytes.maketrans(b"123456789E", b"000000000e")
+"""Digits to 0 and E to e: a search finds every exponent of 3 digits or more, in place (a
+translation keeps positions)."""
+_MANTISSA = frozenset(b"0123456789.-")
+_VALUE_START = frozenset(b":,[")
+_SPACE = frozenset(b" \t\r\n")
+
+
+def _number_at(body: bytes, at: int) -> bool:
+    """Whether the digit at `at` may end the mantissa of a JSON number (not a string's text):
+    a number starts right after ':', ',' or '[' (and whitespace)."""
+    while at > 0 and body[at - 1] in _MANTISSA:
+        at -= 1
+    while at > 0 and body[at - 1] in _SPACE:
+        at -= 1
+    return at == 0 or body[at - 1] in _VALUE_START
+
+
+def delivery_records(body: bytes) -> list[msgspec.Raw] | None:
+    """The records of a `{"Records": [...]}` document as raw bytes, split without building
+    them, or None when this split cannot vouch that orjson reads the document alike.
+
+    msgspec skips what it does not decode without checking UTF-8 or number ranges, which
+    orjson refuses (the whole document is then invalid JSON): such documents, and any that
+    might hold a number of 3 exponent digits or 200 digits, are left to orjson."""
+    try:
+        records = _DELIVERY.decode(body).Records
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if not body.isascii():
+        try:
+            body.decode()
+        except UnicodeDecodeError:
+            return None
+    digits = body.translate(_DIGITS)
+    if b"0" * 200 in digits:
+        return None
+    for pattern in (b"0e000", b"0e+000") if b"+" in body else (b"0e000",):
+        at = digits.find(pattern)
+        while at >= 0:
+            if _number_at(body, at):
+                return None
+            at = digits.find(pattern, at + 1)
+    return records
+
+
+_SKIP = object()
+
+
+def _plain(name: str, index: int, rec: Any, stats: ReadStats) -> Any:
+    """A container's record as readers get it (unwrapped), or _SKIP after noting why."""
+    if (
+        type(rec) is dict
+        and "eventName" in rec
+        and "CloudTrailEvent" not in rec
+        and "eventJson" not in rec
+        and "eventJSON" not in rec
+    ):
+        return rec  # a plain record: what unwrap would return, sooner
+    try:
+        return unwrap(rec)
+    except orjson.JSONDecodeError as exc:
+        stats.skip(name, index, f"embedded JSON string is invalid: {exc}")
+        return _SKIP
+
+
 def _parse_line(line: bytes) -> Any:
     """One JSON Lines record; a CloudWatch text export prefixes the JSON with a timestamp."""
     if line[:1] not in (b"{", b"["):
@@ -173,12 +253,17 @@ def _parse_line(line: bytes) -> Any:
 
 
 def iter_raw_records(
-    path: Path | str, stats: ReadStats, opener: Callable[[], BinaryIO] | None = None
+    path: Path | str,
+    stats: ReadStats,
+    opener: Callable[[], BinaryIO] | None = None,
+    lean: Callable[[bytes | msgspec.Raw], Any] | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Yield (index, unwrapped record) from one file; problems go to `stats` with the index.
 
     `opener` supplies the stream for sources that are not local files (an S3 object); `path`
-    then only names the source in messages."""
+    then only names the source in messages. With `lean`, a delivery document's records are
+    split as bytes (delivery_records) and each one `lean` decodes (not None) comes as a
+    RawRecord; the others are parsed and come as without it."""
     name = str(path)
     stats.files += 1
     stats.file_names.append(name)
@@ -196,11 +281,15 @@ def iter_raw_records(
             if not first:
                 stats.skip(name, None, "empty file: no records")
                 return
-            doc, complete = None, False
+            doc, complete, split = None, False, None
             if len(first) <= MAX_RECORD_BYTES or first.endswith(b"\n"):
-                with contextlib.suppress(orjson.JSONDecodeError):
-                    doc, complete = _parse_line(first), True
-            if complete and _container_items(doc) is None:
+                if lean is not None and first[:1] == b"{":
+                    split = delivery_records(first)
+                    complete = split is not None
+                if split is None:
+                    with contextlib.suppress(orjson.JSONDecodeError):
+                        doc, complete = _parse_line(first), True
+            if complete and split is None and _container_items(doc) is None:
                 # JSON Lines of single records: stream the rest line by line.
                 stats.formats["json-lines"] += 1
                 yield from _records_from_lines(name, first, fh, stats)
@@ -224,14 +313,43 @@ def iter_raw_records(
                     )
                     return
                 body = first + rest
-                try:
-                    doc = orjson.loads(body)
-                except orjson.JSONDecodeError as exc:
-                    stats.skip(name, None, f"invalid JSON: {exc}")
-                    return
+                if lean is not None:
+                    split = delivery_records(body)
+                if split is None:
+                    try:
+                        doc = orjson.loads(body)
+                    except orjson.JSONDecodeError as exc:
+                        stats.skip(name, None, f"invalid JSON: {exc}")
+                        return
                 size = len(body)
             else:
                 size = len(first)
+            if split is not None:
+                stats.formats["cloudtrail-delivery"] += 1
+                for index, raw in enumerate(split):
+                    if len(raw) * 5 > MAX_RECORD_BYTES:
+                        # may decode bigger than it is (1e15 -> 1000000000000000.0): measured
+                        rec = orjson.loads(memoryview(raw))
+                        if len(orjson.dumps(rec)) > MAX_RECORD_BYTES:
+                            stats.skip(
+                                name,
+                                index,
+                                f"enormous record (over {MAX_RECORD_BYTES} bytes) skipped",
+                            )
+                            continue
+                    else:
+                        got = lean(raw)  # type: ignore[misc]
+                        if got is not None:
+                            yield index, RawRecord(raw, got)
+                            continue
+                        rec = orjson.loads(memoryview(raw))
+                    rec = _plain(name, index, rec, stats)
+                    if rec is not _SKIP:
+                        yield index, rec
+                more = fh.readline(MAX_DOCUMENT_BYTES)
+                if more.strip():
+                    stats.skip(name, None, "trailing data after the JSON document ignored")
+                return
             items = _container_items(doc)
             if items is None:
                 stats.formats["single-record"] += 1
@@ -250,19 +368,9 @@ def iter_raw_records(
                             name, index, f"enormous record (over {MAX_RECORD_BYTES} bytes) skipped"
                         )
                         continue
-                if (
-                    type(rec) is dict
-                    and "eventName" in rec
-                    and "CloudTrailEvent" not in rec
-                    and "eventJson" not in rec
-                    and "eventJSON" not in rec
-                ):
-                    yield index, rec  # a plain record: what unwrap would return, sooner
-                    continue
-                try:
-                    yield index, unwrap(rec)
-                except orjson.JSONDecodeError as exc:
-                    stats.skip(name, index, f"embedded JSON string is invalid: {exc}")
+                rec = _plain(name, index, rec, stats)
+                if rec is not _SKIP:
+                    yield index, rec
             # A file may hold further concatenated documents (one per line).
             more = fh.readline(MAX_DOCUMENT_BYTES)
             if more.strip():
