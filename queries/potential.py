@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from graphscope.access.caller_context import Outcome
 from graphscope.access.reach import NO_LIMIT, Grant, Hop, Reached, ReachEngine
 from graphscope.iam import ConditionRequirement, Decision
 from graphscope.queries.contract import (
@@ -52,7 +53,8 @@ def resolve_subject(store: GraphStore, principal: str | None, access_key: str | 
 def reach_report(engine: ReachEngine, subject: SubjectOut) -> ReachReport:
     reached = engine.reach(subject.principal_arn)
     proxies = _proxies(engine, subject.principal_arn)
-    resources = [_resource_out(r, proxies.get(r.node.id)) for r in reached.values()]
+    memo: dict[tuple[int, bool], tuple[Outcome, _Keys]] = {}
+    resources = [_resource_out(r, proxies.get(r.node.id), memo) for r in reached.values()]
     resources.sort(key=lambda r: (r.conditional, NODE_ORDER.get(r.type, 99), r.arn))
     return ReachReport(subject=subject, potential=Potential(resources=resources))
 
@@ -127,7 +129,11 @@ def _proxies(engine: ReachEngine, subject: str) -> dict[str, _Proxy]:
     return {arn: p for arn, p in out.items() if arn not in free}
 
 
-def _resource_out(r: Reached, proxy: _Proxy | None = None) -> PotentialResource:
+def _resource_out(
+    r: Reached,
+    proxy: _Proxy | None = None,
+    memo: dict[tuple[int, bool], tuple[Outcome, _Keys]] | None = None,
+) -> PotentialResource:
     grants = sorted(r.grants.values(), key=lambda g: g.action)
     levels = sorted({g.access_level for g in grants}, key=lambda lv: (*ACCESS_LEVELS, lv).index(lv))
     return PotentialResource(
@@ -137,26 +143,39 @@ def _resource_out(r: Reached, proxy: _Proxy | None = None) -> PotentialResource:
         actions=[g.action for g in grants],
         access_levels=levels,
         conditional=r.conditional,
-        conditions=_conditions(grants),
+        conditions=_conditions(grants, memo=memo),
         paths=[path_out(p) for p in sorted(r.paths, key=len)],
         conditional_actions=[
             g.action for g in grants if g.outcome.decision is Decision.CONDITIONAL
         ],
-        assumptions=_conditions(grants, assumed=True),
+        assumptions=_conditions(grants, assumed=True, memo=memo),
         proxy=proxy is not None,
         proxy_via=proxy.via if proxy else [],
         proxy_limits=proxy.limits if proxy else [],
     )
 
 
-def _conditions(grants: list[Grant], assumed: bool = False) -> list[ConditionOut]:
+_Keys = list[tuple[str, str, str]]
+
+
+def _conditions(
+    grants: list[Grant],
+    assumed: bool = False,
+    memo: dict[tuple[int, bool], tuple[Outcome, _Keys]] | None = None,
+) -> list[ConditionOut]:
+    """`memo` (one report's): each outcome's condition texts, made once (resources of a group
+    and the grants of one evaluation share their outcome objects)."""
     by_text: dict[tuple[str, str, str], list[str]] = {}
     for g in grants:
-        reqs: tuple[ConditionRequirement, ...] = (
-            g.outcome.assumptions if assumed else g.outcome.conditions
-        )
-        for c in reqs:
-            by_text.setdefault((str(c.statement), c.polarity.value, c.text), []).append(g.action)
+        o = g.outcome
+        hit = memo.get((id(o), assumed)) if memo is not None else None
+        if hit is None or hit[0] is not o:
+            reqs: tuple[ConditionRequirement, ...] = o.assumptions if assumed else o.conditions
+            hit = (o, [(str(c.statement), c.polarity.value, c.text) for c in reqs])
+            if memo is not None:
+                memo[(id(o), assumed)] = hit
+        for key in hit[1]:
+            by_text.setdefault(key, []).append(g.action)
     return [
         ConditionOut(statement=s, polarity=p, condition=t, actions=sorted(set(a)))
         for (s, p, t), a in sorted(by_text.items())

@@ -17,21 +17,30 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from graphscope.access.caller_context import Outcome
 from graphscope.access.inputs import RESOURCE_POLICY
-from graphscope.access.reach import _IDENTITY_CALLERS, ReachEngine, _identity_side, _principal
+from graphscope.access.reach import _IDENTITY_CALLERS, ReachEngine, _principal
 from graphscope.access.resource_actions import KIND_TARGETS, actions_for_kind
-from graphscope.access.walk import MAX_PATHS, NO_LIMIT, Grant, Hop, Moves, Reached, Walker
+from graphscope.access.walk import (
+    MAX_PATHS,
+    NO_LIMIT,
+    Grant,
+    Hop,
+    Moves,
+    Reached,
+    Walker,
+    renamed_reqs,
+)
 from graphscope.arn import parse_arn
 from graphscope.escalation import CREDENTIAL_KINDS
 from graphscope.iam import ConditionRequirement, Context, Decision, PolicySet, principal_context
 from graphscope.iam.evaluate import action_sensitive, resource_policy_required
-from graphscope.iam.policy import StatementRef
 from graphscope.iam.wildcard import Glob
 from graphscope.model import Node
 
@@ -51,7 +60,7 @@ _RESOURCE_KEYS = ("Resource", "NotResource")
 @dataclass
 class _Caller:
     """One walked identity as the policy engine sees it, shared by every kind it is evaluated on
-    (`sides` and `decided` cache its statements per kind and its decisions)."""
+    (`sides` caches its statements per kind; `decided`, the engine's decisions for it)."""
 
     walker: Walker
     principal: Principal
@@ -149,6 +158,7 @@ def _prefixed() -> frozenset[str]:
     return _PREFIXED_CACHE[0]
 
 
+@cache
 def _kind_suffixes(kind: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ka.suffix for ka in actions_for_kind(kind)))
 
@@ -167,6 +177,10 @@ class _Renamer:
     def text(self, s: str) -> str:
         return self.new + s[len(self.old) :] if s.startswith(self._heads) else s
 
+    def named(self, s: str) -> bool:
+        """Whether `text` changes the reference (it names a statement of policy `old`)."""
+        return s.startswith(self._heads)
+
     def refs(self, refs: tuple[str, ...]) -> tuple[str, ...]:
         hit = self._refs.get(refs)
         if hit is None:
@@ -174,11 +188,7 @@ class _Renamer:
         return hit
 
     def _reqs(self, cs: tuple[ConditionRequirement, ...]) -> tuple[ConditionRequirement, ...]:
-        old, new = self.old, self.new
-        return tuple(
-            replace(c, statement=_ref(c.statement, old, new)) if c.statement.policy == old else c
-            for c in cs
-        )
+        return renamed_reqs(cs, self.old, self.new)
 
     def outcome(self, o: Outcome) -> Outcome:
         hit = self._outcomes.get(id(o))
@@ -209,10 +219,6 @@ class _Renamer:
         return type(g)(g.action, g.access_level, outcome, refs)
 
 
-def _ref(r: StatementRef, old: str, new: str) -> StatementRef:
-    return replace(r, policy=new) if r.policy == old else r
-
-
 # --- one group's state -----------------------------------------------------------------------
 @dataclass(slots=True)
 class _State:
@@ -222,9 +228,13 @@ class _State:
     rep: str
     grants: dict[str, Grant] = field(default_factory=dict)
     paths: list[tuple[tuple[Hop, ...], str, tuple[str, ...], str]] = field(default_factory=list)
+    # the grants that name the representative's own policy (renamed per member), made on the
+    # first `build` after a change: the others are every member's as they are
+    _named: list[tuple[str, Grant]] | None = None
 
     def add(self, grant: Grant, prefix: tuple[Hop, ...], holder: str) -> None:
         """`Reached.add` for the path prefix + (holder -> representative, granted_by)."""
+        self._named = None
         old = self.grants.get(grant.action)
         if old is None or (
             old.outcome.decision is Decision.CONDITIONAL
@@ -273,7 +283,17 @@ class _State:
             ]
             return grants, paths
         ren = _Renamer(self.rep, node.id)
-        grants = {a: ren.grant(g) for a, g in self.grants.items()}
+        named = self._named
+        if named is None:
+            probe = _Renamer(self.rep, self.rep)
+            named = self._named = [
+                (a, g)
+                for a, g in self.grants.items()
+                if probe._mentions(g.outcome) or any(map(probe.named, g.granted_by))
+            ]
+        grants = dict(self.grants)  # a grant naming no policy of the rep's renames to itself
+        for a, g in named:
+            grants[a] = ren.grant(g)
         paths = [
             (*prefix, Hop(holder, node.id, "can_access", ", ".join(ren.refs(refs))))
             for prefix, holder, refs, _ in self.paths
@@ -500,7 +520,14 @@ class _Walk:
         principal = _principal(walker.arn)
         ctx = Context(principal_context(principal), assume_unknown=True)
         base = engine.inputs.policy_set(walker.arn)
-        caller = _Caller(walker, principal, ctx, base, principal.kind in _IDENTITY_CALLERS)
+        caller = _Caller(
+            walker,
+            principal,
+            ctx,
+            base,
+            principal.kind in _IDENTITY_CALLERS,
+            decided=engine._decisions(walker.arn),
+        )
         for kind, glist in self.live.items():
             glist[:] = [g for g in glist if g.live]
             if not glist:
@@ -520,7 +547,7 @@ class _Walk:
         sides = caller.sides
         side = sides.get(kind)
         if side is None:
-            side = sides[kind] = _identity_side(base, kind, walker.limit)
+            side = sides[kind] = engine._side(walker.arn, base, kind, walker.limit)
         if not side.actions:
             return
         limit = walker.limit

@@ -36,6 +36,7 @@ from graphscope.access.walk import (
     ev_refs,
     renamed,
 )
+from graphscope.access.who import HopReach, Settling
 from graphscope.arn import parse_arn
 from graphscope.escalation import EscalationMode, EscalationPath, escalation_paths
 from graphscope.iam import (
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # groups.py builds on this module: imported where used
     from graphscope.access.groups import GroupIndex
 
 REACHABLE = (Decision.ALLOW, Decision.CONDITIONAL)
+_MAX_SIDES = 40_000  # identity sides kept (`ReachEngine._side`): a few KB each
 MAX_DEPTH = 8  # identity hops
 PROXY_KINDS = frozenset({"knowledge_base", "agent", "agent_alias"})
 
@@ -115,6 +117,10 @@ class ReachEngine:
         self._targets: list[Node] | None = None
         self._order: dict[str, int] | None = None
         self._moves: dict[str, Moves] = {}
+        # (id(section), arn) -> (section, its members in walk order): see `_members_in_order`
+        self._member_order: dict[
+            tuple[int, str], tuple[HopClasses, _Members, _Single | None, dict[str, Move]]
+        ] = {}
         self._allows: dict[tuple[str, str], tuple[Statement, ...]] = {}
         self._by_kinds: dict[tuple[tuple[str, ...], bool], list[Node]] = {}
         self._alike: dict[tuple[object, ...], Outcome] = {}
@@ -122,12 +128,25 @@ class ReachEngine:
         self._trusts: dict[tuple[object, ...], tuple[str, Outcome]] = {}
         self._shapes: dict[str, int | None] = {}
         self._shape_ids: dict[bytes, int] = {}
+        # (identity, kind, limit actions) -> its statements per action (see `_side`)
+        self._sides: dict[tuple[str, str, frozenset[str] | None], _IdentitySide] = {}
+        self._guard_sides: dict[object, object] = {}  # see `_guard_cover`
+        self._rcp_sigs: dict[tuple[str, str | None], dict[str, tuple[int, ...]]] = {}
+        # identity -> `_grants_on`'s decisions, shared by all its walkers (see `_decisions`)
+        self._decided: dict[
+            str, dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]]
+        ] = {}
 
     def warm(self) -> None:
         """Compile every resource's policies and action coverage now (build time), not in the
-        first query; the same caches the walk fills lazily, so results are unchanged."""
+        first query; the same caches the walk fills lazily, so results are unchanged. The
+        identities' policy sets and trust policies are compiled here too."""
         for node in self._resource_nodes():
             self._resource_side(node)
+        for node in self.inputs.principals():
+            self.inputs.policy_set(node.id)
+            if node.kind == "role":
+                self.inputs.resource_policies(node.id)
         if self.grouped:
             self._groups()
 
@@ -147,6 +166,9 @@ class ReachEngine:
         memo: dict[tuple[str, Limit, str], list[Grant]] | None = None,
         relevant: set[str] | None = None,
         enough: frozenset[str] | None = None,
+        allowable: frozenset[str] | None = None,
+        owners: set[str] | None = None,
+        settle: Settling | None = None,
     ) -> dict[str, Reached]:
         """Every resource and role the subject can reach, keyed by node id (subject excluded).
 
@@ -155,7 +177,12 @@ class ReachEngine:
         each resource across queries that share it (who-can asks many subjects about one);
         `relevant`, the identities from which `only` can be reached at all (see `walk`);
         `enough`, every action anyone could be granted on the one resource of `only`: once it
-        holds them all unconditionally with its paths capped, nothing later can change it.
+        holds them all unconditionally with its paths capped, nothing later can change it;
+        `allowable`, the actions some walker could be granted unconditionally (None: any): one
+        outside it is settled once held at all (see `_saturated`); `owners`, the identities
+        whose own hops record anything on `only` (None: any may); `settle`, the walk's stop
+        once it can make no walker that records on `only` (`who.Settling`), whose holders are
+        the only walkers recorded.
         """
         if only is None and memo is None and relevant is None and self.grouped:
             from graphscope.access.groups import grouped_reach
@@ -165,21 +192,57 @@ class ReachEngine:
         nodes = self._resource_nodes() if only is None else self._only_nodes(only)
         target = next(iter(only)) if enough is not None and only is not None else None
         held: dict[str, set[str]] = {}
-        for walker in self._walking(subject, relevant):
-            if walker.limit is NO_LIMIT:
+        holding = settle.gives.access if settle is not None else None
+        for walker in self._walking(subject, relevant, settle):
+            if holding is not None and walker.arn not in holding:
+                continue  # holds nothing on `only`: records nothing, changes nothing
+            if walker.limit is NO_LIMIT and (owners is None or walker.arn in owners):
                 self.record_own(walker, out, only, held)
             self.record_access(walker, out, nodes, memo)
-            if target is not None and _saturated(out.get(target), enough):
+            if target is not None and _saturated(out.get(target), enough, allowable):
                 break
+            if settle is not None and target is not None and settle.narrow(out.get(target)):
+                break  # no walker still to come changes the answer
         out.pop(subject, None)
         return out
 
     def who_reaches(self, resource: str) -> dict[str, Reached]:
         """Every user and role that reaches the resource, with what it reaches it with: the
         same answer as `reach(p, only={resource})` for every principal p, computed for the few
-        that can: the identities that may hold access themselves, and those that can become one
+        that can: the identities that hold access themselves, and those that can become one
         of them (the identity hops walked backwards)."""
         holders = self._holders(resource)
+        memo: dict[tuple[str, Limit, str], list[Grant]] = {}
+        g = self._grantable(resource, holders, memo)
+        found = self._leading_to(g.holding)
+        only = frozenset({resource})
+        out: dict[str, Reached] = {}
+        ids = [n.id for n in self.inputs.principals()]
+        hops = HopReach(
+            ids,
+            {a: self.own_hops(a) for a in ids},
+            resource,
+            {h: memo.get((h, NO_LIMIT, resource), []) for h in g.holding},
+            {h: self._own_grants_on(h, resource) for h in g.owners},
+        )
+        for principal in sorted(found & set(ids)):
+            reached = self.reach(
+                principal,
+                only,
+                memo=memo,
+                relevant=found,
+                enough=g.actions,
+                allowable=g.allowable,
+                owners=g.owners,
+                settle=hops.settling(principal),
+            ).get(resource)
+            if reached is not None:
+                out[principal] = reached
+        return out
+
+    def _leading_to(self, targets: set[str]) -> set[str]:
+        """The identities with a chain of own hops (any limit) into one of `targets`, and the
+        targets: a set closed backwards, so a walk may keep to it (see `walk`)."""
         back: dict[str, set[str]] = {}
         for node in self.inputs.principals():
             for section in self.own_hops(node.id):
@@ -192,39 +255,39 @@ class ReachEngine:
                     for t in cls.targets:
                         if t != skip:
                             back.setdefault(t, set()).add(node.id)
-        found = set(holders)
-        queue = deque(holders)
+        found = set(targets)
+        queue = deque(targets)
         while queue:
             for src in back.get(queue.popleft(), ()):
                 if src not in found:
                     found.add(src)
                     queue.append(src)
-        only = frozenset({resource})
-        memo: dict[tuple[str, Limit, str], list[Grant]] = {}
-        out: dict[str, Reached] = {}
-        enough = self._grantable(resource, holders, memo)
-        for principal in sorted(found & {n.id for n in self.inputs.principals()}):
-            reached = self.reach(principal, only, memo=memo, relevant=found, enough=enough).get(
-                resource
-            )
-            if reached is not None:
-                out[principal] = reached
-        return out
+        return found
 
     def _grantable(
         self, resource: str, holders: set[str], memo: dict[tuple[str, Limit, str], list[Grant]]
-    ) -> frozenset[str]:
-        """Every action any walker could be granted on the resource: what each holder gets with
-        no limit (a limit only removes actions) and what the holders' own hops record."""
+    ) -> _Grantable:
+        """What walkers can be granted on the resource: what each holder gets with no limit (a
+        limit only removes actions, evaluated alike) and what its own hops record (recorded
+        only without a limit). A walker's path only makes a grant conditional."""
         node = self.store.node(resource)
         actions: set[str] = set()
+        free: set[str] = set()
+        holding: set[str] = set()
+        owners: set[str] = set()
         for h in holders:
-            actions |= {g.action for g in self._own_grants_on(h, resource)}
+            grants = self._own_grants_on(h, resource)
+            if grants:
+                owners.add(h)
             if node is not None and node.kind in KIND_TARGETS:
                 out: dict[str, Reached] = {}
                 self.record_access(Walker(h, (), NO_LIMIT), out, [node], memo)
-                actions |= {g.action for g in memo.get((h, NO_LIMIT, resource), [])}
-        return frozenset(actions)
+                grants = grants + memo.get((h, NO_LIMIT, resource), [])
+            if grants:
+                holding.add(h)
+            actions |= {g.action for g in grants}
+            free |= {g.action for g in grants if g.outcome.decision is not Decision.CONDITIONAL}
+        return _Grantable(frozenset(actions), frozenset(free), holding, owners)
 
     def _holders(self, resource: str) -> set[str]:
         """Identities that may hold access to the resource on their own (a superset: an exact
@@ -276,20 +339,38 @@ class ReachEngine:
         the others are found in the same order, by the same first paths."""
         return list(self._walking(subject, relevant))
 
-    def _walking(self, subject: str, relevant: set[str] | None) -> Iterator[Walker]:
-        queue = deque([Walker(subject, (), NO_LIMIT)])
+    def _walking(
+        self, subject: str, relevant: set[str] | None, settle: Settling | None = None
+    ) -> Iterator[Walker]:
+        """`walk` lazily: a walker is yielded as soon as it is marked seen, and an identity's
+        moves are pulled one at a time, so a query that stops early (`_saturated`) expands
+        only what it used. Same order and paths as expanding every walker in full before the
+        next: the walkers to expand form a FIFO, and each one's moves are all taken (and
+        marked) before the next one's, so every check sees the same marks. `settle` (who-can):
+        yield only the walkers of its holders (no other records anything; one to expand is
+        built when expanded), and stop once it says no walker still to come records."""
         # (limit, conditional) -> identities walked so: at most one conditional and one
         # unconditional walker per identity and limit
         seen: dict[tuple[Limit, bool], set[str]] = {(NO_LIMIT, False): {subject}}
-        while queue:
-            walker = queue.popleft()
-            if len(walker.path) >= MAX_DEPTH:
-                continue
-            yield walker
-            if walker.limit is not NO_LIMIT:
-                continue  # an identity used through a proxy does not walk on
+        first = Walker(subject, (), NO_LIMIT)
+        if MAX_DEPTH <= 0:
+            return
+        yield first
+        if settle is not None and not settle.left:
+            return  # it can reach no holder's walker
+        holders = settle.gives.access if settle is not None else None
+        # walkers whose moves are still to take, in walk order (or how to build one)
+        expand: deque[Walker | tuple[Walker, Move, tuple[ConditionRequirement, ...]]]
+        expand = deque([first])
+        while expand:
+            item = expand.popleft()
+            if isinstance(item, Walker):
+                walker = item
+            else:
+                parent, step, had = item
+                walker = Walker(step.dst, (*parent.path, *step.hops), step.limit, had)
             before = walker.carried
-            for move in self._moves_to_try(walker.arn, seen, bool(before)):
+            for move in self._moves_to_try(walker.arn, seen, bool(before), relevant, subject):
                 dst = move.dst
                 if (relevant is not None and dst not in relevant) or dst == subject:
                     continue
@@ -307,33 +388,115 @@ class ReachEngine:
                 else:
                     mark = seen.setdefault((move.limit, False), set())
                 mark.add(dst)
-                queue.append(Walker(dst, (*walker.path, *move.hops), move.limit, carried))
+                last = False
+                if holders is not None and dst in holders:
+                    last = settle.mark(dst, move.limit, bool(before or opens))  # type: ignore[union-attr]
+                if len(walker.path) + len(move.hops) < MAX_DEPTH:  # else marked, never walked
+                    if holders is None or dst in holders:
+                        child = Walker(dst, (*walker.path, *move.hops), move.limit, carried)
+                        yield child
+                        if move.limit is NO_LIMIT:  # one used through a proxy does not walk on
+                            expand.append(child)
+                    elif move.limit is NO_LIMIT:
+                        expand.append((walker, move, carried))
+                if last:
+                    return
 
     def _moves_to_try(
-        self, arn: str, seen: dict[tuple[Limit, bool], set[str]], carrying: bool
+        self,
+        arn: str,
+        seen: dict[tuple[Limit, bool], set[str]],
+        carrying: bool,
+        relevant: set[str] | None = None,
+        subject: str | None = None,
     ) -> Iterator[Move]:
-        """The identity's moves in `moves` order, leaving out class members already walked
-        under the key they would have (found by set difference, class by class: the walk's
-        own checks drop those anyway, so nothing else changes)."""
+        """The identity's moves in `moves` order, lazily, leaving out class members the walk
+        would drop anyway (walked already under the key they would have, outside `relevant`,
+        the subject) before a Move is built for them. A large section is first narrowed by
+        set difference; when few members are left they are sorted, otherwise the section's
+        members are pulled in order and checked one by one."""
         for section in self.own_hops(arn):
             if isinstance(section, Moves):
-                yield from section.moves
+                for move in section.moves:
+                    dst = move.dst
+                    if (relevant is None or dst in relevant) and dst != subject:
+                        yield move
                 continue
             limit = section.limit
-            free = seen.get((limit, False), _NONE)
-            held = seen.get((limit, True), _NONE)
-            found: list[tuple[int, str, HopClass]] = []
+            # made now so that marks added while this section is pulled are seen here too
+            free = seen.setdefault((limit, False), set())
+            held = seen.setdefault((limit, True), set())
+            members, single, made = self._members_in_order(arn, section)
+            if single is not None and len(members) > _FEW:
+                new: set[str] = set()
+                for cls in section.classes:
+                    left = cls.targets - free
+                    o = cls.outcome
+                    if left and (carrying or (o.decision is Decision.CONDITIONAL and o.conditions)):
+                        left -= held
+                    new |= left
+                if relevant is not None:
+                    new &= relevant
+                new.discard(subject)  # type: ignore[arg-type]
+                if section.skip_self:
+                    new.discard(arn)
+                if len(new) * 4 < len(members):
+                    order = section.order
+                    for t in sorted(new, key=order.__getitem__):
+                        cls, opens = single[t]
+                        # checked again: this walker's own moves mark as they are taken
+                        if t in free or ((carrying or opens) and t in held):
+                            continue
+                        move = made.get(t)
+                        if move is None:
+                            move = made[t] = section.materialise(arn, cls, t)[0]
+                        yield move
+                    continue
+            for t, cls, opens in members:
+                if (
+                    t in free
+                    or ((carrying or opens) and t in held)
+                    or (relevant is not None and t not in relevant)
+                    or t == subject
+                ):
+                    continue
+                move = made.get(t)
+                if move is None or move.dst != t:
+                    move = section.materialise(arn, cls, t)[0]
+                    if single is not None:
+                        made[t] = move
+                yield move
+
+    def _members_in_order(
+        self, arn: str, section: HopClasses
+    ) -> tuple[_Members, _Single | None, dict[str, Move]]:
+        """Every member of the section's classes in `moves` order (the identity itself left
+        out where it has no hop), with whether its hop opens conditions, and the same by
+        member when no member is in two classes (None otherwise): built once per section.
+        With them, the moves made so far (by member; `materialise` is deterministic)."""
+        key = (id(section), arn)
+        hit = self._member_order.get(key)
+        if hit is None or hit[0] is not section:
+            skip = arn if section.skip_self else None
             order = section.order
-            for cls in section.classes:
-                o = cls.outcome
-                new = cls.targets - free
-                if carrying or (o.decision is Decision.CONDITIONAL and o.conditions):
-                    new -= held
-                skip = arn if section.skip_self else None
-                found += [(order[t], t, cls) for t in new if t != skip]
+            found = [
+                (order[t], t, cls) for cls in section.classes for t in cls.targets if t != skip
+            ]
             found.sort(key=_first)
-            for _, t, cls in found:
-                yield section.materialise(arn, cls, t)[0]
+            members = [
+                (
+                    t,
+                    cls,
+                    bool(cls.outcome.decision is Decision.CONDITIONAL and cls.outcome.conditions),
+                )
+                for _, t, cls in found
+            ]
+            single: _Single | None = {t: (cls, opens) for t, cls, opens in members}
+            if len(single) != len(members):
+                single = None
+            # the section kept, so its id is not reused; moves made kept for the next walk
+            hit = self._member_order[key] = (section, members, single, {})
+        return hit[1], hit[2], hit[3]
 
     def moves(self, arn: str) -> Moves:
         """The identity's own hops to other identities, one Move per hop (they do not depend
@@ -1023,7 +1186,7 @@ class ReachEngine:
         walker = Walker(arn, (), _ENTRY_ONLY)
         ctx = Context(principal_context(principal), assume_unknown=True)
         sides: dict[str, _IdentitySide] = {}
-        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        decided = self._decisions(arn)
         # applications `_grants_on` answers alike for this caller share one list of grants
         alike: dict[object, list[Grant]] | None = None
         if iam_caller and self.shared_hops:
@@ -1086,7 +1249,7 @@ class ReachEngine:
         limit = walker.limit
         setup: tuple[Principal, Context, PolicySet, bool] | None = None
         sides: dict[str, _IdentitySide] = {}
-        decided: dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]] = {}
+        decided = self._decisions(walker.arn)
         for node in nodes:
             if limit.resources is not None and node.id not in limit.resources:
                 continue
@@ -1131,11 +1294,37 @@ class ReachEngine:
         else:
             side = sides.get(node.kind)
             if side is None:
-                side = sides[node.kind] = _identity_side(base, node.kind, walker.limit)
+                side = sides[node.kind] = self._side(walker.arn, base, node.kind, walker.limit)
             grants = self._grants_on(principal, ctx, node, base, side, iam_caller, out, decided)
         if grants and node.kind in _PREFIXED:
             grants = self._partly_denied(walker.arn, principal, base, node, grants)
         return grants
+
+    def _side(self, arn: str, base: PolicySet, kind: str, limit: Limit) -> _IdentitySide:
+        """`_identity_side` of the identity (`base` is its policy set), memoised per kind and
+        limit: a walker limited to some actions takes the unlimited side's entries for them."""
+        key = (arn, kind, limit.actions)
+        hit = self._sides.get(key)
+        if hit is None:
+            if len(self._sides) >= _MAX_SIDES:
+                self._sides.clear()  # bounded: an org-wide walk would keep them all
+            if limit.actions is None:
+                hit = _identity_side(base, kind, NO_LIMIT, self._guard_sides)
+            else:
+                hit = _limited(self._side(arn, base, kind, NO_LIMIT), limit.actions)
+            self._sides[key] = hit
+        return hit
+
+    def _decisions(
+        self, arn: str
+    ) -> dict[tuple[object, ...], tuple[Outcome | None, tuple[str, ...]]]:
+        """`_grants_on`'s `decided` for one identity, kept across its walkers and queries: its
+        key holds all that `evaluate` reads besides the caller, whose principal, context and
+        policy set are fixed by its ARN (a limit only chooses which actions are asked)."""
+        hit = self._decided.get(arn)
+        if hit is None:
+            hit = self._decided[arn] = {}
+        return hit
 
     def _partly_denied(
         self, arn: str, principal: Principal, base: PolicySet, node: Node, grants: list[Grant]
@@ -1246,9 +1435,10 @@ class ReachEngine:
             decided = {}
         shared = not res.policies and res.account is not None
         targets: dict[str, tuple[str | None, bool]] = {}
+        # `place` per (suffix, identity and RCP statements): the match vector reads no more
+        places: dict[tuple[object, ...], object] = {}
         grants = []
-        for ka in side.ordered:
-            low = ka.action.lower()
+        for ka, low in zip(side.ordered, side.actions, strict=True):  # `actions`: same order
             if low not in candidates:
                 continue
             target = node.id + ka.suffix
@@ -1261,12 +1451,15 @@ class ReachEngine:
                         None,
                         resource_policy_required(ka.action, target),
                     )
+            rsig = res.sig(low)
             place: object = node.id
             if shared:
-                vec = _match_vector((*side.stmts[low], *res.rcp_statements(low)), target)
-                if vec is not None:
-                    place = (res.account, vec)
-            sig = (ka.suffix, side.sig[low], res.sig(low), rules, place)
+                pkey = (ka.suffix, side.sig[low], rsig)
+                place = places.get(pkey, _MISSING)
+                if place is _MISSING:
+                    vec = _match_vector((*side.stmts[low], *res.rcp_statements(low)), target)
+                    place = places[pkey] = node.id if vec is None else (res.account, vec)
+            sig = (ka.suffix, side.sig[low], rsig, rules, place)
             hit = decided.get(sig)
             if hit is None:
                 if pset is None:
@@ -1310,6 +1503,8 @@ class ReachEngine:
             hit = self._res_sides[node.id] = _ResourceSide(
                 node.kind, account, policies, rcps, allowed, node.id
             )
+            if not policies:  # `sig` then reads only the account's RCPs: shared per kind
+                hit._sigs = self._rcp_sigs.setdefault((node.kind, account), {})
         return hit
 
     def _pset(self, base: PolicySet, node: Node, res: _ResourceSide) -> PolicySet:
@@ -1615,7 +1810,20 @@ class _Buckets:
     loose: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Grantable:
+    """What who-can learns from the holders of one resource before walking to it."""
+
+    actions: frozenset[str]  # every action any walker could be granted on it
+    allowable: frozenset[str]  # those some walker could be granted unconditionally
+    holding: set[str]  # the holders granted anything on it (with no limit)
+    owners: set[str]  # those whose own hops record something on it
+
+
 _NONE: frozenset[str] = frozenset()
+_FEW = 32  # a section of more class members is narrowed by set difference first
+_Members = list[tuple[str, HopClass, bool]]  # class members in walk order, whether they open
+_Single = dict[str, tuple[HopClass, bool]]  # the same by member (each in one class)
 
 
 def _first(item: tuple[int, ...]) -> int:  # type: ignore[type-arg]
@@ -1737,39 +1945,101 @@ class _IdentitySide:
     stmts: dict[str, tuple[Statement, ...]]  # the statements behind `sig`
 
 
-def _identity_side(base: PolicySet, kind: str, limit: Limit) -> _IdentitySide:
-    ordered = actions_for_kind(kind)  # the limit's node filter is applied per node by the caller
+def _identity_side(
+    base: PolicySet, kind: str, limit: Limit, guard_cache: dict[object, object] | None = None
+) -> _IdentitySide:
+    """`guard_cache` (the engine's): the boundary, SCP and session statements per action,
+    kept per list of those policies (identities of an account share them)."""
     guards = [*base.boundary, *(p for level in base.scps for p in level)]
     if base.session is not None:
         guards.append(base.session)
     # Which statements cover each action, in policy order (what `for_action` returns), from
     # the coverage memoised by Action text: policies repeat the same lists.
     ident_by: dict[str, list[Statement]] = {}
-    guard_by: dict[str, list[Statement]] = {}
-    for policies, by in ((base.identity, ident_by), (guards, guard_by)):
-        for p in policies:
-            for st in p.statements:
-                for low in _covered(st, kind):
-                    by.setdefault(low, []).append(st)
+    for p in base.identity:
+        for st in p.statements:
+            for low in _covered(st, kind):
+                ident_by.setdefault(low, []).append(st)
+    guard_by = _guard_cover(guards, kind, guard_cache)
     sig: dict[str, tuple[int, ...]] = {}
     stmts: dict[str, tuple[Statement, ...]] = {}
     allowed: dict[str, str] = {}
     actions: dict[str, str] = {}
     kept = []
-    for ka in ordered:
-        low = ka.action.lower()
-        if limit.actions is not None and low not in limit.actions:
+    no_guard: tuple[tuple[int, ...], tuple[Statement, ...]] = ((-1,), ())
+    whole = limit.actions is None
+    for ka, low in _kind_lows(kind):
+        if not whole and low not in limit.actions:  # type: ignore[operator]
             continue
-        kept.append(ka)
-        actions[low] = ka.action
-        ident = ident_by.get(low, ())
-        guard = guard_by.get(low, ())
-        sig[low] = (*(id(s) for s in ident), -1, *(id(s) for s in guard))
-        stmts[low] = (*ident, *guard)
-        if any(s.allow for s in ident):
-            allowed[low] = ka.action
+        if not whole:
+            kept.append(ka)
+            actions[low] = ka.action
+        gsig, guard = guard_by.get(low, no_guard)
+        ident = ident_by.get(low)
+        if ident:
+            sig[low] = (*map(id, ident), *gsig)
+            stmts[low] = (*ident, *guard)
+            if any(s.allow for s in ident):
+                allowed[low] = ka.action
+        else:
+            sig[low] = gsig
+            stmts[low] = guard
+    if whole:  # every action of the kind: the same values for every identity, shared
+        ordered, actions, sensitive = _kind_whole(kind)
+        return _IdentitySide(ordered, sig, sensitive, allowed, actions, stmts)
     sensitive = frozenset(low for low, name in actions.items() if _sensitive(name))
     return _IdentitySide(tuple(kept), sig, sensitive, allowed, actions, stmts)
+
+
+@cache
+def _kind_lows(kind: str) -> tuple[tuple[KindAction, str], ...]:
+    """The kind's actions with their lower-case names, in `actions_for_kind` order."""
+    return tuple((ka, ka.action.lower()) for ka in actions_for_kind(kind))
+
+
+@cache
+def _kind_whole(kind: str) -> tuple[tuple[KindAction, ...], dict[str, str], frozenset[str]]:
+    """An unlimited side's `ordered`, `actions` and `sensitive` (read only, never changed)."""
+    lows = _kind_lows(kind)
+    actions = {low: ka.action for ka, low in lows}
+    sensitive = frozenset(low for low, name in actions.items() if _sensitive(name))
+    return tuple(ka for ka, _ in lows), actions, sensitive
+
+
+def _guard_cover(
+    guards: list[CompiledPolicy], kind: str, cache: dict[object, object] | None
+) -> dict[str, tuple[tuple[int, ...], tuple[Statement, ...]]]:
+    """Per action of the kind: (-1 and the ids of the guard statements covering it, those
+    statements), in policy order; memoised in `cache` by the policies' ids (kept alive)."""
+    key = (kind, *map(id, guards))
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], guards, strict=True)):  # type: ignore[index]
+            return hit[1]  # type: ignore[index,no-any-return]
+    by: dict[str, list[Statement]] = {}
+    for p in guards:
+        for st in p.statements:
+            for low in _covered(st, kind):
+                by.setdefault(low, []).append(st)
+    out = {low: ((-1, *map(id, sts)), tuple(sts)) for low, sts in by.items()}
+    if cache is not None:
+        cache[key] = (tuple(guards), out)
+    return out
+
+
+def _limited(side: _IdentitySide, allowed: frozenset[str]) -> _IdentitySide:
+    """`_identity_side` for a limit to `allowed` actions, from the unlimited side: each
+    action's entry reads only the statements covering it, so the kept entries are the same."""
+    kept = tuple(ka for ka in side.ordered if ka.action.lower() in allowed)
+    lows = [ka.action.lower() for ka in kept]
+    return _IdentitySide(
+        kept,
+        {low: side.sig[low] for low in lows},
+        frozenset(low for low in lows if low in side.sensitive),
+        {low: side.allowed[low] for low in lows if low in side.allowed},
+        {low: side.actions[low] for low in lows},
+        {low: side.stmts[low] for low in lows},
+    )
 
 
 _sensitive = cache(action_sensitive)  # a property of the action name alone
@@ -1902,15 +2172,26 @@ def _part_of(stmts: tuple[Statement, ...], node_id: str) -> list[tuple[Statement
     return out
 
 
-def _saturated(reached: Reached | None, enough: frozenset[str]) -> bool:
+def _saturated(
+    reached: Reached | None, enough: frozenset[str], allowable: frozenset[str] | None = None
+) -> bool:
     """Whether no later record can change this: paths capped and every grantable action held
-    unconditionally (`Reached.add` then keeps everything as it is)."""
+    for good: unconditionally, or conditionally when no walker can be granted it otherwise
+    (`Reached.add` replaces a conditional grant only by an unconditional one)."""
     if reached is None or len(reached.paths) < MAX_PATHS:
         return False
     grants = reached.grants
-    return all(
-        (g := grants.get(a)) is not None and g.outcome.decision is Decision.ALLOW for a in enough
-    )
+    for a in enough:
+        g = grants.get(a)
+        if g is None:
+            return False
+        d = g.outcome.decision
+        if d is Decision.ALLOW:
+            continue
+        if d is Decision.CONDITIONAL and allowable is not None and a not in allowable:
+            continue
+        return False
+    return True
 
 
 def _match_vector(stmts: tuple[Statement, ...], target: str) -> tuple[bool, ...] | None:
