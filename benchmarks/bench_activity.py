@@ -1,9 +1,11 @@
 """Benchmark the activity overlay end to end against two baselines on the same files.
 
-    python benchmarks/bench_activity.py --events 1000000 [--dir /tmp/gs-bench] [--keep]
+    python benchmarks/bench_activity.py --events 1000000 [--dir /tmp/gs-bench] [--keep] [--scrambled]
 
 A seeded generator writes gzip CloudTrail delivery files (mixed services, users with long-term
-keys, AssumeRole sessions that act on their own, S3 data events, Bedrock calls, errors). Each
+keys, AssumeRole sessions that act on their own, S3 data events, Bedrock calls, errors), named
+as CloudTrail names them (sorted names in time order; --scrambled: the earlier rounds' names,
+whose order interleaves the week and cuts each session into many small chunks). Each
 phase then runs in its own child process so its peak RSS is its own:
   parse-only  gzip + orjson.loads + count eventName (the physical limit of one Python process)
   raw-split   gzip + msgspec split of the records as bytes (checked to read as orjson reads
@@ -87,8 +89,12 @@ def _identity(rng: random.Random, actor: dict) -> dict:
     }
 
 
-def generate(out: Path, n_events: int, seed: int = 7) -> int:
-    """Write n_events into gzip delivery files in the AWSLogs layout; returns the file count."""
+def generate(out: Path, n_events: int, seed: int = 7, scrambled: bool = False) -> int:
+    """Write n_events into gzip delivery files in the AWSLogs layout; returns the file count.
+
+    Files are named and foldered as CloudTrail names them (day folder and time of their first
+    event), so a folder's sorted names are in time order; `scrambled` keeps the names of earlier
+    rounds (hour and minute from the file number), whose sorted order interleaves the week."""
     rng = random.Random(seed)
     users = [
         {
@@ -102,8 +108,7 @@ def generate(out: Path, n_events: int, seed: int = 7) -> int:
     users[0]["key"] = ATTACKER
     actors = list(users)
     weights = [s[2] for s in SERVICES]
-    day = out / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-1" / "2026" / "04" / "01"
-    day.mkdir(parents=True, exist_ok=True)
+    trail = out / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-1"
     start = 1775000000  # 2026-03-31T23:33:20Z
     files = 0
     eid = 0
@@ -185,7 +190,15 @@ def generate(out: Path, n_events: int, seed: int = 7) -> int:
                     rec["errorCode"] = rng.choice(ERRORS)
                     rec["errorMessage"] = "synthetic"
             records.append(rec)
-        name = f"{ACCOUNT}_CloudTrail_us-east-1_20260401T{files % 24:02d}{files % 60:02d}Z_{files:06d}.json.gz"
+        if scrambled:
+            day = trail / "2026" / "04" / "01"
+            stamp = f"20260401T{files % 24:02d}{files % 60:02d}Z"
+        else:
+            first = records[0]["eventTime"]  # YYYY-MM-DDTHH:MM:SSZ
+            day = trail / first[:4] / first[5:7] / first[8:10]
+            stamp = f"{first[:4]}{first[5:7]}{first[8:10]}T{first[11:13]}{first[14:16]}Z"
+        day.mkdir(parents=True, exist_ok=True)
+        name = f"{ACCOUNT}_CloudTrail_us-east-1_{stamp}_{files:06d}.json.gz"
         with gzip.open(day / name, "wb", compresslevel=6) as fh:
             fh.write(json.dumps({"Records": records}, separators=(",", ":")).encode())
         files += 1
@@ -289,16 +302,21 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/graphscope-bench-activity"))
     ap.add_argument("--keep", action="store_true", help="keep the generated files for another run")
+    ap.add_argument(
+        "--scrambled",
+        action="store_true",
+        help="name files as earlier rounds did: sorted names interleave the week (small chunks)",
+    )
     ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
         _child(args.phase, args.dir)
         return
-    marker = args.dir / f"generated-{args.events}"
+    marker = args.dir / f"generated-{args.events}{'' if args.scrambled else '-v2'}"
     if not marker.exists():
         shutil.rmtree(args.dir, ignore_errors=True)
         t0 = time.perf_counter()
-        files = generate(args.dir, args.events)
+        files = generate(args.dir, args.events, scrambled=args.scrambled)
         marker.write_text(str(files))
         print(
             f"generated {args.events:,} events in {files} gzip files in {time.perf_counter() - t0:.1f}s"

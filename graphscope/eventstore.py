@@ -313,10 +313,11 @@ class _Batch:
             self.requests.extend([(r, cid, pos) for r, pos in chunk.requests])
         if chunk.credentials:
             self.credentials.extend([(cid, *c) for c in chunk.credentials])
-        counts = state.counts
-        for action, n in chunk.actions.items():
-            counts[caller, action] += n
-        state.hours.update([(caller, h) for h in chunk.hours])
+        seen = state.callers.get(caller)
+        if seen is None:
+            seen = state.callers[caller] = (Counter(), set())
+        seen[0].update(chunk.actions)  # no (caller, action) tuple per chunk and action
+        seen[1].update(chunk.hours)
 
     def write(self, db: sqlite3.Connection) -> int:
         """Write the batch; returns the events offered."""
@@ -331,11 +332,10 @@ class _Batch:
 @dataclass(slots=True)
 class _LoadState:
     """What one load accumulates besides the chunks: the last chunk id, the per-caller
-    per-action counts and the (caller, hour) pairs, written once at its end."""
+    per-action counts and hours of each caller, written once at its end."""
 
     next_id: int
-    counts: Counter[tuple[int, int]] = field(default_factory=Counter)
-    hours: set[tuple[int, str]] = field(default_factory=set)
+    callers: dict[int, tuple[Counter[int], set[str]]] = field(default_factory=dict)
 
 
 class EventStore:
@@ -519,9 +519,12 @@ class EventStore:
         self.db.executemany(
             "INSERT INTO caller_actions VALUES (?, ?, ?) ON CONFLICT (caller, action)"
             " DO UPDATE SET n = n + excluded.n",
-            [(c, a, n) for (c, a), n in state.counts.items()],
+            [(c, a, n) for c, (counts, _) in state.callers.items() for a, n in counts.items()],
         )
-        self.db.executemany("INSERT OR IGNORE INTO caller_hours VALUES (?, ?)", state.hours)
+        self.db.executemany(
+            "INSERT OR IGNORE INTO caller_hours VALUES (?, ?)",
+            [(c, h) for c, (_, hours) in state.callers.items() for h in hours],
+        )
 
     def add_invocations(self, invocations: Iterable[Invocation]) -> tuple[int, int]:
         sql = (
