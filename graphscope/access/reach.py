@@ -118,6 +118,7 @@ class ReachEngine:
         self._order: dict[str, int] | None = None
         self._moves: dict[str, Moves] = {}
         # (id(section), arn) -> (section, its members in walk order): see `_members_in_order`
+        self._section_sizes: dict[int, tuple[HopClasses, int]] = {}  # see `_narrowed`
         self._member_order: dict[
             tuple[int, str], tuple[HopClasses, _Members, _Single | None, dict[str, Move]]
         ] = {}
@@ -426,6 +427,10 @@ class ReachEngine:
             # made now so that marks added while this section is pulled are seen here too
             free = seen.setdefault((limit, False), set())
             held = seen.setdefault((limit, True), set())
+            narrow = self._narrowed(arn, section, free, held, carrying, relevant, subject)
+            if narrow is not None:
+                yield from narrow
+                continue
             members, single, made = self._members_in_order(arn, section)
             if single is not None and len(members) > _FEW:
                 new: set[str] = set()
@@ -466,6 +471,65 @@ class ReachEngine:
                     if single is not None:
                         made[t] = move
                 yield move
+
+    def _narrowed(
+        self,
+        arn: str,
+        section: HopClasses,
+        free: set[str],
+        held: set[str],
+        carrying: bool,
+        relevant: set[str] | None,
+        subject: str | None,
+    ) -> Iterator[Move] | None:
+        """The section's moves when set difference leaves few members (most already walked:
+        the common case once an administrator's walk has marked the organisation), sorted
+        class by class as `_members_in_order` would list them, without building that list;
+        None when many are left (then the ordered list is cheaper)."""
+        total = self._section_sizes.get(id(section))
+        if total is None or total[0] is not section:
+            total = self._section_sizes[id(section)] = (
+                section,
+                sum(len(c.targets) for c in section.classes),
+            )
+        if total[1] <= _FEW:
+            return None
+        found: list[tuple[int, str, HopClass, bool]] = []
+        order = section.order
+        drop = {subject, arn} if section.skip_self else {subject}
+        for cls in section.classes:
+            o = cls.outcome
+            opens = bool(o.decision is Decision.CONDITIONAL and o.conditions)
+            left = cls.targets.difference(free, drop)
+            if left and (carrying or opens):
+                left = left - held
+            if relevant is not None:
+                left = left & relevant
+            found += [(order[t], t, cls, opens) for t in left]
+            if len(found) * _NARROW >= total[1]:
+                return None
+        found.sort(key=_first)
+        return self._narrowed_moves(arn, section, found, free, held, carrying)
+
+    def _narrowed_moves(
+        self,
+        arn: str,
+        section: HopClasses,
+        found: list[tuple[int, str, HopClass, bool]],
+        free: set[str],
+        held: set[str],
+        carrying: bool,
+    ) -> Iterator[Move]:
+        hit = self._member_order.get((id(section), arn))
+        made = hit[3] if hit is not None and hit[0] is section else None
+        for _, t, cls, opens in found:
+            # checked again: this walker's own moves mark as they are taken
+            if t in free or ((carrying or opens) and t in held):
+                continue
+            move = made.get(t) if made is not None else None
+            if move is None or move.dst != t:
+                move = section.materialise(arn, cls, t)[0]
+            yield move
 
     def _members_in_order(
         self, arn: str, section: HopClasses
@@ -1822,6 +1886,7 @@ class _Grantable:
 
 _NONE: frozenset[str] = frozenset()
 _FEW = 32  # a section of more class members is narrowed by set difference first
+_NARROW = 4  # ... and its new members sorted alone when under 1/_NARROW of the section
 _Members = list[tuple[str, HopClass, bool]]  # class members in walk order, whether they open
 _Single = dict[str, tuple[HopClass, bool]]  # the same by member (each in one class)
 

@@ -219,6 +219,22 @@ def test_synthetic_orgs_equal_one_move_per_user(synth_store: Any) -> None:
     assert sum(1 for r in engine.reach(takers[0]).values() if r.node.kind == "user") > 1
 
 
+@pytest.mark.parametrize(("few", "narrow"), [(0, 0), (10**9, 4)])
+def test_narrowed_and_listed_sections_equal_one_move_per_user(
+    synth_store: Any, monkeypatch: pytest.MonkeyPatch, few: int, narrow: int
+) -> None:
+    """A section's moves found by set difference (`_narrowed`, above `_FEW` members) or from its
+    full ordered list give the walks one move per target gives: `_FEW` forced both ways, so
+    the small test organisations take the path the large ones take."""
+    monkeypatch.setattr(reach_mod, "_FEW", few)
+    monkeypatch.setattr(reach_mod, "_NARROW", narrow)
+    engine = ReachEngine(AccessInputs(synth_store))
+    users = sorted(n.id for n in synth_store.nodes({"user"}))
+    wide = sorted(users, key=lambda u: -len(engine.walk(u)))[:3]
+    assert _mismatches(synth_store, list(dict.fromkeys([*wide, *users[:2]]))) == []
+    assert _mismatches(_hand_store(), sorted(IDENTITIES)) == []
+
+
 # --- broken sharing must be caught ------------------------------------------------------------
 def test_skipping_a_record_that_still_adds_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """Treating every already-reached user as settled drops later, better grants and paths."""
