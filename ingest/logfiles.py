@@ -252,6 +252,12 @@ def _parse_line(line: bytes) -> Any:
     return orjson.loads(line)
 
 
+def _trailing(fh: Any, name: str, stats: ReadStats) -> None:
+    """A file may hold further concatenated documents (one per line): said, not read."""
+    if fh.readline(MAX_DOCUMENT_BYTES).strip():
+        stats.skip(name, None, "trailing data after the JSON document ignored")
+
+
 def iter_raw_records(
     path: Path | str,
     stats: ReadStats,
@@ -346,9 +352,7 @@ def iter_raw_records(
                     rec = _plain(name, index, rec, stats)
                     if rec is not _SKIP:
                         yield index, rec
-                more = fh.readline(MAX_DOCUMENT_BYTES)
-                if more.strip():
-                    stats.skip(name, None, "trailing data after the JSON document ignored")
+                _trailing(fh, name, stats)
                 return
             items = _container_items(doc)
             if items is None:
@@ -371,10 +375,7 @@ def iter_raw_records(
                 rec = _plain(name, index, rec, stats)
                 if rec is not _SKIP:
                     yield index, rec
-            # A file may hold further concatenated documents (one per line).
-            more = fh.readline(MAX_DOCUMENT_BYTES)
-            if more.strip():
-                stats.skip(name, None, "trailing data after the JSON document ignored")
+            _trailing(fh, name, stats)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         stats.skip(name, None, f"truncated or corrupt gzip after {index} records: {exc}")
     except OSError as exc:
