@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,25 +26,18 @@ from graphscope.ingest.inventory import load_inventory
 from graphscope.schema import EdgeFamily, edge_kind
 from graphscope.store import MemoryGraphStore
 
-from .helpers import synth_org
-
 ROOT = Path(__file__).resolve().parents[2]
 SNAP = ROOT / "tests" / "inventory" / "data" / "org-snapshot"
 PROD = "222222222222"
 ALICE = f"arn:aws:iam::{PROD}:user/dev-alice"
 
 
-def _synth_store(tmp: Path, seed: int):
-    synth_org().generate(tmp, seed, scale=0.01)
-    return load_inventory([tmp / "snapshot"]).store
-
-
 @pytest.fixture(scope="module", params=["org-fixture", "synth-1", "synth-5"])
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def store(request: pytest.FixtureRequest, synth_inventory: Any):
     if request.param == "org-fixture":
         return load_inventory([SNAP]).store
     seed = int(request.param.split("-")[1])
-    return _synth_store(tmp_path_factory.mktemp(request.param), seed)
+    return synth_inventory(seed, 0.01)
 
 
 def _closure(hops: list[IdentityHop], subject: str) -> set[tuple[str, tuple[str, ...]]]:

@@ -7,27 +7,22 @@ paths) is compared with the exhaustive reference engine, resource by resource, g
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
 from graphscope.iam import Decision
-from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Node
 from graphscope.store import MemoryGraphStore
 
-from .helpers import reached_view, synth_org
-
-SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth_org.py"
+from .helpers import reached_view
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("synth")
-    synth_org().generate(out, 1, scale=0.01)  # seed 1: has public buckets
-    return load_inventory([out / "snapshot"]).store
+def store(synth_inventory: Any):
+    return synth_inventory(1, 0.01)  # seed 1: has public buckets
 
 
 def _subjects(store) -> list[str]:

@@ -20,11 +20,10 @@ from graphscope.access import groups
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
 from graphscope.iam import Decision
-from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.store import MemoryGraphStore
 
-from .helpers import reached_view, synth_org
+from .helpers import reached_view
 
 ACCT, OTHER = "222222222222", "333333333333"
 
@@ -266,11 +265,8 @@ def test_conditional_hops_equal_resource_by_resource_and_who_can() -> None:
 
 
 @pytest.fixture(scope="module", params=[(1, 0.01), (7, 0.02)])
-def synth_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    seed, scale = request.param
-    out = tmp_path_factory.mktemp(f"synth{seed}")
-    synth_org().generate(out, seed, scale=scale)
-    return load_inventory([out / "snapshot"]).store
+def synth_store(request: pytest.FixtureRequest, synth_inventory: Any) -> Any:
+    return synth_inventory(*request.param)
 
 
 def _synth_subjects(store: Any) -> list[str]:

@@ -27,21 +27,18 @@ from graphscope.access.walk import Grant, Hop, Limit, renamed, renamed_reqs
 from graphscope.iam import ConditionRequirement, Decision, PolicyKind, compile_policy
 from graphscope.iam.evaluate import Polarity
 from graphscope.iam.policy import StatementRef
-from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.queries import potential
 from graphscope.store import MemoryGraphStore
 
-from .helpers import reached_view, synth_org
+from .helpers import reached_view
 
 ACCT, OTHER = "222222222222", "333333333333"
 
 
 @pytest.fixture(scope="module")
-def synth_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    out = tmp_path_factory.mktemp("caches")
-    synth_org().generate(out, 7, scale=0.02)
-    return load_inventory([out / "snapshot"]).store
+def synth_store(synth_inventory: Any) -> Any:
+    return synth_inventory(7, 0.02)
 
 
 def _subjects(store: Any) -> list[str]:

@@ -19,12 +19,11 @@ import pytest
 from graphscope.access import reach as reach_mod
 from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import ReachEngine
-from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.queries.potential import paths_between, who_can
 from graphscope.store import MemoryGraphStore
 
-from .helpers import reached_view, synth_org
+from .helpers import reached_view
 
 DEV, OTHER = "222222222222", "333333333333"
 U = f"arn:aws:iam::{DEV}:user"
@@ -192,11 +191,8 @@ def test_classes_share_what_they_may_and_nothing_else() -> None:
 
 
 @pytest.fixture(scope="module", params=[(1, 0.01), (7, 0.02)])
-def synth_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    seed, scale = request.param
-    out = tmp_path_factory.mktemp(f"shared{seed}")
-    synth_org().generate(out, seed, scale=scale)
-    return load_inventory([out / "snapshot"]).store
+def synth_store(request: pytest.FixtureRequest, synth_inventory: Any) -> Any:
+    return synth_inventory(*request.param)
 
 
 def test_synthetic_orgs_equal_one_move_per_user(synth_store: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,6 @@ from graphscope.access.inputs import AccessInputs
 from graphscope.access.reach import KIND_TARGETS, ReachEngine
 from graphscope.ingest.inventory import load_inventory
 from graphscope.queries.potential import paths_between, who_can
-
-from .helpers import synth_org
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAP = ROOT / "tests" / "inventory" / "data" / "org-snapshot"
@@ -41,11 +40,6 @@ def _view(reached) -> object:
     return grants, reached.paths
 
 
-def _synth_store(tmp: Path, seed: int):
-    synth_org().generate(tmp, seed, scale=0.01)
-    return load_inventory([tmp / "snapshot"]).store
-
-
 def test_fixture_every_resource_and_role() -> None:
     store = load_inventory([SNAP]).store
     engine = ReachEngine(AccessInputs(store))
@@ -63,8 +57,8 @@ def test_fixture_every_resource_and_role() -> None:
 
 
 @pytest.mark.parametrize("seed", [3, 11])
-def test_synthetic_sample(tmp_path: Path, seed: int) -> None:
-    store = _synth_store(tmp_path, seed)
+def test_synthetic_sample(synth_inventory: Any, seed: int) -> None:
+    store = synth_inventory(seed, 0.01)
     engine = ReachEngine(AccessInputs(store))
     rng = random.Random(seed)
     buckets = sorted(n.id for n in store.nodes({"s3_bucket"}))

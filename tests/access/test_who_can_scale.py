@@ -29,7 +29,7 @@ from graphscope.ingest.inventory import load_inventory
 from graphscope.model import Edge, Node
 from graphscope.store import MemoryGraphStore
 
-from .helpers import reached_view, synth_org
+from .helpers import reached_view
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAP = ROOT / "tests" / "inventory" / "data" / "org-snapshot"
@@ -93,10 +93,8 @@ def _who(engine: ReachEngine, resource: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def synth_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    out = tmp_path_factory.mktemp("synth-who")
-    synth_org().generate(out, 7, scale=0.02)
-    return load_inventory([out / "snapshot"]).store
+def synth_store(synth_inventory: Any) -> Any:
+    return synth_inventory(7, 0.02)
 
 
 @pytest.fixture(scope="module")
