@@ -413,8 +413,8 @@ class ReachEngine:
     ) -> Iterator[Move]:
         """The identity's moves in `moves` order, lazily, leaving out class members the walk
         would drop anyway (walked already under the key they would have, outside `relevant`,
-        the subject) before a Move is built for them. A large section is first narrowed by
-        set difference; when few members are left they are sorted, otherwise the section's
+        the subject) before a Move is built for them. A large section with few members left
+        after set difference gets them sorted alone (`_narrowed`); otherwise the section's
         members are pulled in order and checked one by one."""
         for section in self.own_hops(arn):
             if isinstance(section, Moves):
@@ -432,31 +432,6 @@ class ReachEngine:
                 yield from narrow
                 continue
             members, single, made = self._members_in_order(arn, section)
-            if single is not None and len(members) > _FEW:
-                new: set[str] = set()
-                for cls in section.classes:
-                    left = cls.targets - free
-                    o = cls.outcome
-                    if left and (carrying or (o.decision is Decision.CONDITIONAL and o.conditions)):
-                        left -= held
-                    new |= left
-                if relevant is not None:
-                    new &= relevant
-                new.discard(subject)  # type: ignore[arg-type]
-                if section.skip_self:
-                    new.discard(arn)
-                if len(new) * 4 < len(members):
-                    order = section.order
-                    for t in sorted(new, key=order.__getitem__):
-                        cls, opens = single[t]
-                        # checked again: this walker's own moves mark as they are taken
-                        if t in free or ((carrying or opens) and t in held):
-                            continue
-                        move = made.get(t)
-                        if move is None:
-                            move = made[t] = section.materialise(arn, cls, t)[0]
-                        yield move
-                    continue
             for t, cls, opens in members:
                 if (
                     t in free
